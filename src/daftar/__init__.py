@@ -1,0 +1,1 @@
+"""Daftar: software for a city's network of e-city service offices."""

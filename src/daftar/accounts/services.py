@@ -1,0 +1,337 @@
+"""Every write about people and accounts: persons, citizen OTP sign-in, API tokens, roles."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.apps import apps
+from django.conf import settings
+from django.contrib.auth.management import create_permissions
+from django.contrib.auth.models import Group, Permission
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext, ngettext
+
+from daftar.core.errors import DomainError, InvalidValue, RateLimited
+from daftar.core.text import normalize_persian, to_latin_digits
+from daftar.core.validators import (
+    normalize_mobile,
+    validate_legal_national_id,
+    validate_national_code,
+    validate_postal_code,
+)
+from daftar.sms.services import sms_send
+
+from .models import ApiToken, OtpChallenge, OtpPurpose, Person, PersonKind, User
+from .roles import ROLE_SPECS
+
+# --- persons -----------------------------------------------------------------------------------
+
+
+def person_register(
+    *,
+    kind: PersonKind | str,
+    national_code: str,
+    first_name: str = "",
+    last_name: str = "",
+    legal_name: str = "",
+    father_name: str = "",
+    birth_date: date | None = None,
+    mobile: str = "",
+    email: str = "",
+    postal_code: str = "",
+    address: str = "",
+    is_iranian: bool = True,
+) -> Person:
+    """Register a person, or return the one already registered with this national code/ID.
+
+    Values are validated and normalised first; an existing person's blank fields are filled in,
+    never overwritten, so a counter operator cannot silently change someone's identity.
+    """
+    kind = PersonKind(kind)
+    code = validate_national_code(national_code) if kind == PersonKind.REAL else validate_legal_national_id(national_code)
+    fields = {
+        "first_name": normalize_persian(first_name),
+        "last_name": normalize_persian(last_name),
+        "legal_name": normalize_persian(legal_name),
+        "father_name": normalize_persian(father_name),
+        "birth_date": birth_date,
+        "mobile": normalize_mobile(mobile) if mobile else "",
+        "email": email.strip().lower(),
+        "postal_code": validate_postal_code(postal_code) if postal_code else "",
+        "address": normalize_persian(address),
+        "is_iranian": is_iranian,
+    }
+    if kind == PersonKind.REAL and not (fields["first_name"] and fields["last_name"]):
+        raise InvalidValue("person.name_required", _("First and last name are required."))
+    if kind == PersonKind.LEGAL and not fields["legal_name"]:
+        raise InvalidValue("person.legal_name_required", _("The registered name of the entity is required."))
+    try:
+        with transaction.atomic():
+            person, created = Person.objects.select_for_update().get_or_create(
+                national_code=code, defaults={"kind": kind, **fields}
+            )
+    except IntegrityError:  # a concurrent registration of the same code won the race
+        person, created = Person.objects.get(national_code=code), False
+    if not created:
+        if person.kind != kind:
+            raise InvalidValue("person.kind_mismatch", _("This code is registered as another type of person."))
+        missing = {name: value for name, value in fields.items() if value and not getattr(person, name)}
+        if missing:
+            Person.objects.filter(pk=person.pk).update(**missing)
+            for name, value in missing.items():
+                setattr(person, name, value)
+    return person
+
+
+def user_link_person(*, user: User, person: Person) -> User:
+    """Attach a verified identity to an account (one account per person)."""
+    if User.objects.filter(person=person).exclude(pk=user.pk).exists():
+        raise InvalidValue("person.already_linked", _("This national code is linked to another account."))
+    user.person = person
+    user.save(update_fields=["person"])
+    return user
+
+
+# --- citizen sign-in by one-time password ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OtpIssued:
+    challenge_id: str
+    mobile: str
+    expires_at: datetime
+
+
+def _otp_hash(challenge_id: str, code: str) -> str:
+    # Keyed with the site secret: a stolen table alone does not let anyone test the 10^6 codes.
+    key = settings.SECRET_KEY.encode()
+    return hmac.new(key, f"{challenge_id}:{code}".encode(), hashlib.sha256).hexdigest()
+
+
+def _otp_mobile_limits() -> list[tuple[int, int]]:
+    """(count, window seconds) pairs; e.g. 3 codes per 10 minutes and 10 per day."""
+    return list(settings.OTP_MOBILE_LIMITS)
+
+
+def _minutes(seconds: float) -> int:
+    return max(1, int(seconds + 59) // 60)
+
+
+def otp_request(*, mobile: str, ip: str | None = None, purpose: str = OtpPurpose.SIGN_IN) -> OtpIssued:
+    """Send a sign-in code to a mobile number.
+
+    The answer is the same whether or not anyone is registered with that number, so the form
+    cannot be used to find out who is. Limits per number come from the stored challenges
+    themselves, so they hold across processes and restarts.
+    """
+    canonical = normalize_mobile(mobile)
+    now = timezone.now()
+    with transaction.atomic():
+        for limit, window in _otp_mobile_limits():
+            since = now - timedelta(seconds=window)
+            recent = list(
+                OtpChallenge.objects.filter(mobile=canonical, created_at__gte=since)
+                .order_by("created_at")
+                .values_list("created_at", flat=True)[:limit]
+            )
+            if len(recent) >= limit:
+                retry_after = (recent[0] + timedelta(seconds=window) - now).total_seconds()
+                minutes = _minutes(retry_after)
+                raise RateLimited(
+                    "otp.too_many_codes",
+                    ngettext(
+                        "Too many codes were requested for this number. Try again in %(minutes)d minute.",
+                        "Too many codes were requested for this number. Try again in %(minutes)d minutes.",
+                        minutes,
+                    )
+                    % {"minutes": minutes},
+                    retry_after=int(retry_after) + 1,
+                )
+        code = f"{secrets.randbelow(10**settings.OTP_CODE_LENGTH):0{settings.OTP_CODE_LENGTH}d}"
+        challenge = OtpChallenge(
+            mobile=canonical,
+            purpose=purpose,
+            expires_at=now + timedelta(seconds=settings.OTP_TTL_SECONDS),
+            requested_ip=ip,
+        )
+        challenge.code_hash = _otp_hash(str(challenge.id), code)
+        challenge.save()
+    body = gettext("Daftar sign-in code: %(code)s\nDo not give this code to anyone.") % {"code": code}
+    sms_send(
+        to=canonical,
+        body=body,
+        purpose="otp",
+        sensitive=True,
+        template=settings.KAVENEGAR_OTP_TEMPLATE,
+        tokens=(code,),
+    )
+    return OtpIssued(challenge_id=str(challenge.id), mobile=canonical, expires_at=challenge.expires_at)
+
+
+class OtpFailure(DomainError):
+    status = 400
+
+
+def _check_code(challenge: OtpChallenge, code: str) -> str | None:
+    """Return the failure code, or None when the code is right. Counts the attempt."""
+    now = timezone.now()
+    if challenge.consumed_at is not None:
+        return "otp.used"
+    if challenge.expires_at <= now:
+        return "otp.expired"
+    if challenge.attempts >= settings.OTP_MAX_ATTEMPTS:
+        return "otp.too_many_attempts"
+    challenge.attempts += 1
+    if not hmac.compare_digest(challenge.code_hash, _otp_hash(str(challenge.id), code)):
+        return "otp.wrong_code"
+    challenge.consumed_at = now
+    return None
+
+
+def otp_verify(*, challenge_id: str, mobile: str, code: str) -> User:
+    """Check a code and return the citizen's account, creating it on first sign-in.
+
+    A wrong attempt is committed before the error is raised, so attempts cannot be replayed.
+    """
+    canonical = normalize_mobile(mobile)
+    entered = to_latin_digits(code).strip()
+    failure: str | None
+    with transaction.atomic():
+        challenge = (
+            OtpChallenge.objects.select_for_update()
+            .filter(pk=challenge_id if _is_uuid(challenge_id) else None, mobile=canonical)
+            .first()
+        )
+        if challenge is None:
+            failure = "otp.unknown"
+        else:
+            failure = _check_code(challenge, entered)
+            challenge.save(update_fields=["attempts", "consumed_at"])
+        user = None if failure else _citizen_account_for(canonical)
+    if failure == "otp.wrong_code" and challenge is not None:
+        left = settings.OTP_MAX_ATTEMPTS - challenge.attempts
+        if left > 0:
+            raise OtpFailure(
+                failure,
+                ngettext(
+                    "The code is not correct. %(left)d attempt left.",
+                    "The code is not correct. %(left)d attempts left.",
+                    left,
+                )
+                % {"left": left},
+            )
+        failure = "otp.too_many_attempts"
+    if failure:
+        raise OtpFailure(failure, OTP_MESSAGES[failure])
+    assert user is not None
+    return user
+
+
+OTP_MESSAGES = {
+    "otp.unknown": _("This code request was not found. Ask for a new code."),
+    "otp.used": _("This code has already been used. Ask for a new code."),
+    "otp.expired": _("The code has expired. Ask for a new code."),
+    "otp.too_many_attempts": _("Too many wrong attempts. Ask for a new code."),
+    "otp.staff_account": _("This number belongs to a staff account. Sign in with your username and password."),
+}
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True
+
+
+def _citizen_account_for(mobile: str) -> User:
+    user = User.objects.filter(mobile=mobile).first()
+    if user is None:
+        user = User(username=mobile, mobile=mobile)
+        user.set_unusable_password()
+        user.save()
+        return user
+    if user.is_staff or user.has_usable_password():
+        # Staff accounts need their password (and TOTP); a code sent by SMS is not enough.
+        raise OtpFailure("otp.staff_account", OTP_MESSAGES["otp.staff_account"])
+    return user
+
+
+# --- API tokens -------------------------------------------------------------------------------
+
+TOKEN_PREFIX = "dft"
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: ApiToken
+    secret: str  # shown once, never stored
+
+
+def _token_hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def api_token_create(*, user: User, name: str, expires_in_days: int | None = None) -> IssuedToken:
+    name = normalize_persian(name)
+    if not name:
+        raise InvalidValue("api_token.name_required", _("Give the token a name."))
+    if not user.is_active:
+        raise InvalidValue("api_token.inactive_user", _("The account is not active."))
+    prefix = secrets.token_hex(4)
+    secret = f"{TOKEN_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
+    expires_at = timezone.now() + timedelta(days=expires_in_days) if expires_in_days else None
+    token = ApiToken.objects.create(
+        user=user, name=name, prefix=prefix, key_hash=_token_hash(secret), expires_at=expires_at
+    )
+    return IssuedToken(token=token, secret=secret)
+
+
+def api_token_revoke(*, token: ApiToken) -> ApiToken:
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+    return token
+
+
+def api_token_authenticate(*, secret: str) -> User | None:
+    """Return the active user a presented token belongs to, or None. Touches last_used_at at most
+    once a minute so that busy integrations do not turn every read into a write."""
+    parts = secret.split("_")
+    if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
+        return None
+    token = ApiToken.objects.select_related("user").filter(prefix=parts[1]).first()
+    if token is None or not hmac.compare_digest(token.key_hash, _token_hash(secret)):
+        return None
+    if not token.is_active or not token.user.is_active:
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user
+
+
+# --- roles ------------------------------------------------------------------------------------
+
+
+def roles_sync() -> list[Group]:
+    """Create or update one group per role with exactly the permissions the role lists."""
+    for app_config in apps.get_app_configs():
+        create_permissions(app_config, verbosity=0)
+    groups = []
+    for spec in ROLE_SPECS:
+        group, _created = Group.objects.get_or_create(name=spec.role.value)
+        wanted = []
+        for dotted in spec.permissions:
+            app_label, codename = dotted.split(".", 1)
+            wanted.append(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+        group.permissions.set(wanted)
+        groups.append(group)
+    return groups

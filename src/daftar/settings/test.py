@@ -1,0 +1,16 @@
+"""Tests: the database comes from DATABASE_URL (SQLite by default, PostgreSQL in the second run)."""
+
+from __future__ import annotations
+
+import os
+
+from .base import *  # noqa: F403
+
+DEBUG = False
+SECRET_KEY = "test-only-key-0123456789-abcdefghijklmnopqrstuvwxyz"
+ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only; never in prod
+SMS_STORE_SENSITIVE = True
+DEV_SMS_PAGE = True
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "test"}}
+MEDIA_ROOT = BASE_DIR.parent.parent / "var" / f"test-media-{os.getpid()}"  # noqa: F405
