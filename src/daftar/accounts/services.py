@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import secrets
@@ -9,6 +10,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+import segno
 from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.management import create_permissions
@@ -17,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext, ngettext
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from daftar.core.errors import DomainError, InvalidValue, RateLimited
 from daftar.core.text import normalize_persian, to_latin_digits
@@ -335,3 +338,66 @@ def roles_sync() -> list[Group]:
         group.permissions.set(wanted)
         groups.append(group)
     return groups
+
+
+# --- citizen profile --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def citizen_profile_complete(*, user: User, national_code: str, first_name: str, last_name: str) -> Person:
+    """A signed-in citizen states who they are; the person record is created or completed and linked.
+
+    A national code already linked to another account is refused, so nobody can read someone
+    else's files by claiming their code.
+    """
+    person = person_register(
+        kind=PersonKind.REAL,
+        national_code=national_code,
+        first_name=first_name,
+        last_name=last_name,
+        mobile=user.mobile or "",
+    )
+    user_link_person(user=user, person=person)
+    return person
+
+
+# --- staff two-step sign-in (TOTP) ------------------------------------------------------------
+
+
+def totp_device_for(*, user: User) -> TOTPDevice | None:
+    """The user's confirmed authenticator, if two-step sign-in is on."""
+    return TOTPDevice.objects.filter(user=user, confirmed=True).first()
+
+
+def totp_device_start(*, user: User) -> TOTPDevice:
+    """The device being set up (unconfirmed) or the confirmed one; created on first visit."""
+    device = TOTPDevice.objects.filter(user=user).order_by("-confirmed", "id").first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
+    return device
+
+
+def totp_device_confirm(*, device: TOTPDevice, token: str) -> TOTPDevice:
+    if device.confirmed:
+        return device
+    if not device.verify_token(token):
+        raise InvalidValue("totp.wrong_code", _("The code is not correct or has expired."))
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    return device
+
+
+def totp_verify(*, user: User, token: str) -> TOTPDevice | None:
+    """The confirmed device that accepts this token, or None. django-otp throttles failures."""
+    device = totp_device_for(user=user)
+    if device is not None and device.verify_token(token):
+        return device
+    return None
+
+
+def totp_qr_data_uri(*, device: TOTPDevice) -> str:
+    return str(segno.make(device.config_url, error="m").svg_data_uri(scale=4))
+
+
+def totp_secret_b32(*, device: TOTPDevice) -> str:
+    return base64.b32encode(device.bin_key).decode().rstrip("=")

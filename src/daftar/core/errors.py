@@ -2,17 +2,23 @@
 
 The code (e.g. ``"national_code.checksum"``) is for programs: API clients, tests, logs. The
 message is an English msgid translated lazily, so ``str(error)`` speaks the language active
-when it is *shown*, not the one active when it was raised. These classes import nothing from
-Django, so the pure layers (validators, dates, money) stay usable without settings.
+when it is *shown*, not the one active when it was raised; numbers in a Persian message are
+written in Persian digits. These classes import nothing from Django, so the pure layers
+(validators, dates, money) stay usable without settings.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
+
+_ARABIC_LETTERS = re.compile("[\u0620-\u064a\u066e-\u06d3\u06fa-\u06ff]")
+_LATIN_LETTERS = re.compile("[A-Za-z]")
+_PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 
 
 class DomainError(Exception):
@@ -28,9 +34,19 @@ class DomainError(Exception):
 
     def __str__(self) -> str:
         # Rendered on demand so a lazy message follows the language active at display time.
-        if self.params:
-            return str(self.message % self.params)
-        return str(self.message)
+        text = str(self.message % self.params) if self.params else str(self.message)
+        return text.translate(_PERSIAN_DIGITS) if self._is_persian(text) else text
+
+    def _is_persian(self, text: str) -> bool:
+        """Whether the message came out in Persian, whose numbers are written in Persian digits.
+
+        Judged on the message's own words, by which script has more letters: a Persian example
+        or value (a month name) quoted inside an English message does not make it Persian.
+        """
+        for value in self.params.values():
+            if isinstance(value, str) and value:
+                text = text.replace(value, "")
+        return len(_ARABIC_LETTERS.findall(text)) > len(_LATIN_LETTERS.findall(text))
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.code!r})"

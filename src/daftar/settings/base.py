@@ -172,8 +172,7 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # Captcha (the national portals' «عدد امنیتی»): digits only, read by people in Persian offices.
-CAPTCHA_CHALLENGE_FUNCT = "captcha.helpers.random_char_challenge"
-CAPTCHA_LENGTH = 5
+CAPTCHA_CHALLENGE_FUNCT = "daftar.web.numeric_captcha.digits_challenge"
 CAPTCHA_TIMEOUT = 5  # minutes
 CAPTCHA_LETTER_ROTATION = (-20, 20)
 CAPTCHA_IMAGE_SIZE = (140, 50)
@@ -187,6 +186,7 @@ OTP_MOBILE_LIMITS = [(3, 10 * 60), (10, 24 * 60 * 60)]
 OTP_RATE_PER_IP = os.environ.get("DAFTAR_OTP_RATE_PER_IP", "20/h")
 OTP_VERIFY_RATE_PER_IP = os.environ.get("DAFTAR_OTP_VERIFY_RATE_PER_IP", "30/h")
 STAFF_SIGNIN_RATE_PER_IP = os.environ.get("DAFTAR_STAFF_SIGNIN_RATE_PER_IP", "20/h")
+STAFF_SIGNIN_RATE_PER_USERNAME = os.environ.get("DAFTAR_STAFF_SIGNIN_RATE_PER_USERNAME", "10/h")
 OTP_TOTP_ISSUER = "Daftar"
 
 # SMS goes through a provider; "console" records messages locally (dev, tests, demo).

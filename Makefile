@@ -1,0 +1,76 @@
+# Daftar: two commands set up a fresh machine.
+#   make run   — install, migrate SQLite, load the demo city, serve http://127.0.0.1:8000/
+#   make test  — install, then every check and the test suite on SQLite and on PostgreSQL
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PG_URL ?= postgres://postgres@127.0.0.1:5432/daftar
+DEV := DJANGO_SETTINGS_MODULE=daftar.settings.dev
+TESTENV := DJANGO_SETTINGS_MODULE=daftar.settings.test
+
+.PHONY: help install messages run serve demo check lint typecheck test test-sqlite test-postgres browser-deps postgres clean
+
+help:
+	@echo "make run    install, migrate, load the demo city and serve it at http://$(HOST):$(PORT)/"
+	@echo "make test   install and run every check and test (SQLite and PostgreSQL)"
+
+$(STAMP): requirements/dev.lock pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is required (Debian: apt-get install python3.11 python3.11-venv)"; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements/dev.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $(STAMP)
+
+install: $(STAMP) messages
+
+messages: $(STAMP)
+	$(PY) scripts/compile_messages.py
+
+run: install
+	mkdir -p var
+	$(DEV) $(PY) manage.py migrate --no-input
+	$(DEV) $(PY) manage.py demo_load
+	@echo "Daftar demo city: http://$(HOST):$(PORT)/  (sign-in codes: http://$(HOST):$(PORT)/dev/sms/)"
+	$(DEV) $(PY) manage.py runserver $(HOST):$(PORT)
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests scripts
+	$(BIN)/ruff format --check src tests scripts
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+check: install
+	$(TESTENV) $(PY) manage.py check
+	$(TESTENV) $(PY) manage.py makemigrations --check --dry-run
+	DJANGO_SECRET_KEY=check-deploy-only-$$RANDOM$$RANDOM$$RANDOM$$RANDOM$$RANDOM$$RANDOM$$RANDOM$$RANDOM \
+	  DJANGO_ALLOWED_HOSTS=daftar.example DJANGO_SETTINGS_MODULE=daftar.settings.prod \
+	  $(PY) manage.py check --deploy --fail-level WARNING
+	$(PY) scripts/check_translations.py
+
+browser-deps:
+	@test -x /usr/bin/chromium || { echo "Installing Debian's chromium for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+postgres:
+	@scripts/ensure_postgres.sh
+
+test-sqlite: install browser-deps
+	$(BIN)/pytest -q
+
+test-postgres: install browser-deps postgres
+	DATABASE_URL=$(PG_URL) $(BIN)/pytest -q
+
+test: lint typecheck check test-sqlite test-postgres
+	@echo "make test: all checks and both databases passed"
+
+clean:
+	rm -rf $(VENV) var .mypy_cache .ruff_cache
