@@ -20,7 +20,13 @@ def main() -> int:
         catalogue.metadata_is_fuzzy = False
         catalogue.header = "Persian translations of Daftar."
         catalogue.metadata.update(
-            {"Project-Id-Version": "daftar", "Language-Team": "Persian", "Language": "fa", "Content-Type": "text/plain; charset=UTF-8", "Plural-Forms": "nplurals=2; plural=(n > 1);"}
+            {
+                "Project-Id-Version": "daftar",
+                "Language-Team": "Persian",
+                "Language": "fa",
+                "Content-Type": "text/plain; charset=UTF-8",
+                "Plural-Forms": "nplurals=2; plural=(n > 1);",
+            }
         )
         for entry in catalogue:
             if "fuzzy" in entry.flags:

@@ -32,7 +32,10 @@ def zone(city: City) -> Zone:
         city=city,
         number=3,
         name="منطقه ۳",
-        boundary={"type": "Polygon", "coordinates": [[[51.40, 35.74], [51.46, 35.74], [51.46, 35.79], [51.40, 35.79], [51.40, 35.74]]]},
+        boundary={
+            "type": "Polygon",
+            "coordinates": [[[51.40, 35.74], [51.46, 35.74], [51.46, 35.79], [51.40, 35.79], [51.40, 35.74]]],
+        },
     )
 
 

@@ -25,17 +25,24 @@ MOBILE = "09127654321"
 @pytest.fixture
 def demo_city() -> Office:
     root = Path(settings.PROJECT_DIR)
-    demo_load(city_file=root / "catalog" / "demo" / "tehran.yaml", categories_file=root / "catalog" / "categories.yaml")
+    demo_load(
+        city_file=root / "catalog" / "demo" / "tehran.yaml",
+        categories_file=root / "catalog" / "categories.yaml",
+    )
     # Whatever the hour the suite runs at, one office is open all day today.
     today = timezone.localdate()
     Holiday.objects.filter(date=today).delete()
     office = Office.objects.filter(licence_status="active").order_by("code").last()
     assert office is not None
-    hours_override_set(city=office.city, office=office, date=today, spans=[(time(0, 0), time(23, 59))], reason="آزمون")
+    hours_override_set(
+        city=office.city, office=office, date=today, spans=[(time(0, 0), time(23, 59))], reason="آزمون"
+    )
     return office
 
 
-def test_citizen_opens_home_signs_in_by_otp_and_finds_an_open_office(live_server: object, page: Page, demo_city: Office) -> None:
+def test_citizen_opens_home_signs_in_by_otp_and_finds_an_open_office(
+    live_server: object, page: Page, demo_city: Office
+) -> None:
     base = str(live_server)
     page.goto(base + "/")
     expect(page.locator("html")).to_have_attribute("dir", "rtl")
@@ -64,7 +71,9 @@ def test_citizen_opens_home_signs_in_by_otp_and_finds_an_open_office(live_server
     screenshot(page, "offices-open-now")
 
 
-def test_keyboard_user_can_skip_to_content_and_sees_focus(live_server: object, page: Page, demo_city: Office) -> None:
+def test_keyboard_user_can_skip_to_content_and_sees_focus(
+    live_server: object, page: Page, demo_city: Office
+) -> None:
     page.goto(str(live_server) + "/")
     page.keyboard.press("Tab")
     skip = page.get_by_role("link", name="پرش به محتوا")

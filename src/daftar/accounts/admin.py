@@ -44,7 +44,15 @@ class ApiTokenAdmin(admin.ModelAdmin):
 class OtpChallengeAdmin(admin.ModelAdmin):
     list_display = ["mobile", "created_at", "expires_at", "attempts", "consumed_at", "requested_ip"]
     search_fields = ["mobile"]
-    readonly_fields = ["mobile", "purpose", "created_at", "expires_at", "attempts", "consumed_at", "requested_ip"]
+    readonly_fields = [
+        "mobile",
+        "purpose",
+        "created_at",
+        "expires_at",
+        "attempts",
+        "consumed_at",
+        "requested_ip",
+    ]
     exclude = ["code_hash"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -19,7 +19,9 @@ class PersonKind(models.TextChoices):
 class Person(models.Model):
     """Anyone who files a case: a real person (national code) or a legal entity (national ID)."""
 
-    kind = models.CharField(_("person type"), max_length=8, choices=PersonKind.choices, default=PersonKind.REAL)
+    kind = models.CharField(
+        _("person type"), max_length=8, choices=PersonKind.choices, default=PersonKind.REAL
+    )
     # 10 digits for a real person, 11 for a legal entity; validated and normalised by services.
     national_code = models.CharField(_("national code / national ID"), max_length=11, unique=True)
     first_name = models.CharField(_("first name"), max_length=100, blank=True)
@@ -61,7 +63,12 @@ class User(AbstractUser):
 
     mobile = models.CharField(_("mobile number"), max_length=11, unique=True, null=True, blank=True)
     person = models.OneToOneField(
-        Person, verbose_name=_("person"), null=True, blank=True, on_delete=models.SET_NULL, related_name="user"
+        Person,
+        verbose_name=_("person"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="user",
     )
 
     objects = UserManager()

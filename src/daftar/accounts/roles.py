@@ -40,7 +40,12 @@ class RoleSpec:
 
 
 ROLE_SPECS: tuple[RoleSpec, ...] = (
-    RoleSpec(Role.OFFICE_OPERATOR, _("Office operator"), Scope.OFFICE, ("accounts.view_person", "accounts.add_person")),
+    RoleSpec(
+        Role.OFFICE_OPERATOR,
+        _("Office operator"),
+        Scope.OFFICE,
+        ("accounts.view_person", "accounts.add_person"),
+    ),
     RoleSpec(
         Role.OFFICE_MANAGER,
         _("Office manager"),

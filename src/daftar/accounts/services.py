@@ -17,8 +17,8 @@ from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import Group, Permission
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from daftar.core.errors import DomainError, InvalidValue, RateLimited
@@ -58,7 +58,11 @@ def person_register(
     never overwritten, so a counter operator cannot silently change someone's identity.
     """
     kind = PersonKind(kind)
-    code = validate_national_code(national_code) if kind == PersonKind.REAL else validate_legal_national_id(national_code)
+    code = (
+        validate_national_code(national_code)
+        if kind == PersonKind.REAL
+        else validate_legal_national_id(national_code)
+    )
     fields = {
         "first_name": normalize_persian(first_name),
         "last_name": normalize_persian(last_name),
@@ -84,7 +88,9 @@ def person_register(
         person, created = Person.objects.get(national_code=code), False
     if not created:
         if person.kind != kind:
-            raise InvalidValue("person.kind_mismatch", _("This code is registered as another type of person."))
+            raise InvalidValue(
+                "person.kind_mismatch", _("This code is registered as another type of person.")
+            )
         missing = {name: value for name, value in fields.items() if value and not getattr(person, name)}
         if missing:
             Person.objects.filter(pk=person.pk).update(**missing)
@@ -242,7 +248,9 @@ OTP_MESSAGES = {
     "otp.used": _("This code has already been used. Ask for a new code."),
     "otp.expired": _("The code has expired. Ask for a new code."),
     "otp.too_many_attempts": _("Too many wrong attempts. Ask for a new code."),
-    "otp.staff_account": _("This number belongs to a staff account. Sign in with your username and password."),
+    "otp.staff_account": _(
+        "This number belongs to a staff account. Sign in with your username and password."
+    ),
 }
 
 
@@ -269,7 +277,7 @@ def _citizen_account_for(mobile: str) -> User:
 
 # --- API tokens -------------------------------------------------------------------------------
 
-TOKEN_PREFIX = "dft"
+TOKEN_PREFIX = "dft"  # noqa: S105 - a label, not a secret
 
 
 @dataclass(frozen=True)
@@ -307,7 +315,7 @@ def api_token_revoke(*, token: ApiToken) -> ApiToken:
 def api_token_authenticate(*, secret: str) -> User | None:
     """Return the active user a presented token belongs to, or None. Touches last_used_at at most
     once a minute so that busy integrations do not turn every read into a write."""
-    parts = secret.split("_")
+    parts = secret.split("_", 2)  # the random part may itself contain "_"
     if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
         return None
     token = ApiToken.objects.select_related("user").filter(prefix=parts[1]).first()

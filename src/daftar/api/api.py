@@ -38,10 +38,16 @@ def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
 def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     fields: dict[str, list[str]] = {}
     for error in exc.errors:
-        location = [str(part) for part in error.get("loc", []) if part not in ("body", "query", "path", "payload")]
+        location = [
+            str(part) for part in error.get("loc", []) if part not in ("body", "query", "path", "payload")
+        ]
         fields.setdefault(".".join(location) or "__all__", []).append(str(error.get("msg", "")))
     return error_response(
-        request, status=422, code="invalid_input", message=_("Some of the data sent is not valid."), fields=fields
+        request,
+        status=422,
+        code="invalid_input",
+        message=_("Some of the data sent is not valid."),
+        fields=fields,
     )
 
 

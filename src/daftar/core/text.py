@@ -11,8 +11,9 @@ Decisions worth knowing:
 * Storage keeps the letters a careful writer would: ة, ۀ/هٔ and hamza forms (أ ؤ ئ) stay; only
   Arabic-keyboard look-alikes (ي ى ك ڪ) become Persian ی ک. Arabic-Indic digits become Persian
   digits; Latin digits stay Latin (turning them Persian is a display choice).
-* Harakat (fatha … sukun, superscript alef, Quranic marks) and tatweel (ـ) are removed; hamza
-  above/below is kept because it is spelling, not vocalisation.
+* Harakat (fatha … sukun, superscript alef, Quranic marks) and tatweel (ـ) are removed. Kept,
+  because they are spelling rather than vocalisation: hamza above/below (خانهٔ) and the
+  tanwin of «مثلاً»; the search key drops them too.
 * ZWNJ (نیم‌فاصله) is kept only between two letters, once. Characters people use in its place
   (zero-width space, soft hyphen, LRM/RLM) become a ZWNJ between letters and vanish elsewhere;
   a ZWNJ touching a space is dropped (the space wins). ZWJ is kept inside words and emoji
@@ -41,7 +42,8 @@ _LETTER_FIXES = str.maketrans(
     {"ي": "ی", "ى": "ی", "ك": "ک", "ڪ": "ک", **dict(zip(ARABIC_INDIC_DIGITS, PERSIAN_DIGITS, strict=True))}
 )
 
-_KEPT_MARKS = {"\u0654", "\u0655"}  # hamza above/below: part of the spelling (خانهٔ، ئ)
+# Spelling, not vocalisation: hamza above/below (خانهٔ، ئ) and the fathatan of «مثلاً، فوراً».
+_KEPT_MARKS = {"\u0654", "\u0655", "\u064b"}
 _MARK_RANGES = [(0x0610, 0x061A), (0x064B, 0x065F), (0x0670, 0x0670), (0x06D6, 0x06ED)]
 _REMOVED_MARKS = "".join(
     chr(cp)
@@ -146,6 +148,7 @@ _SEARCH_FOLD = str.maketrans(
         "ة": "ه",
         "\u0654": None,
         "\u0655": None,
+        "\u064b": None,
         "ء": None,
         ZWNJ: None,
         ZWJ: None,
@@ -160,7 +163,7 @@ def normalize_for_search(text: str) -> str:
     """A key for matching, never for display: variants of one word give the same key.
 
     On top of ``normalize_persian``: Latin digits, case-folded Latin, hamza and alef forms
-    folded (آ أ إ ٱ → ا, ؤ → و, ئ → ی, ۀ ة → ه), ZWNJ removed so «می‌روم» and «میروم» meet, and
+    folded (آ أ إ ٱ → ا, ؤ → و, ئ → ی, ۀ ة → ه, tanwin dropped), ZWNJ removed so «می‌روم» and «میروم» meet, and
     the prefixes «می»/«نمی» and the suffixes «ها»/«های»/«هایی» joined when typed with a plain
     space, so «می روم» and «کتاب ها» meet them too. Apply it to both the stored text and
     the query.

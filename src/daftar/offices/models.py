@@ -123,7 +123,9 @@ class WeeklyHours(models.Model):
         ordering = ["office", "weekday", "opens"]
         constraints = [
             models.UniqueConstraint(fields=["office", "weekday", "shift"], name="weekly_hours_one_per_shift"),
-            models.CheckConstraint(condition=Q(opens__lt=models.F("closes")), name="weekly_hours_opens_before_closes"),
+            models.CheckConstraint(
+                condition=Q(opens__lt=models.F("closes")), name="weekly_hours_opens_before_closes"
+            ),
             models.CheckConstraint(condition=Q(weekday__lte=6), name="weekly_hours_weekday_range"),
         ]
 
@@ -165,7 +167,7 @@ class HoursOverride(models.Model):
         return f"{self.date} {self.reason}"
 
     def clean(self) -> None:
-        if self.office_id and self.office.city_id != self.city_id:
+        if self.office is not None and self.office.city_id != self.city_id:
             raise ValidationError(_("The office does not belong to this city."))
         if not self.closed and (self.opens is None or self.closes is None):
             raise ValidationError(_("Give opening and closing times, or mark the day closed."))
@@ -182,7 +184,9 @@ class Holiday(models.Model):
     city = models.ForeignKey(City, on_delete=models.CASCADE, related_name="holidays", null=True, blank=True)
     date = models.DateField(_("date"), db_index=True)
     name = models.CharField(_("name"), max_length=200)
-    kind = models.CharField(_("kind"), max_length=16, choices=HolidayKind.choices, default=HolidayKind.OFFICIAL)
+    kind = models.CharField(
+        _("kind"), max_length=16, choices=HolidayKind.choices, default=HolidayKind.OFFICIAL
+    )
     source = models.CharField(_("source"), max_length=32, default="manual")
 
     class Meta:
@@ -190,7 +194,9 @@ class Holiday(models.Model):
         verbose_name_plural = _("holidays")
         ordering = ["date"]
         constraints = [
-            models.UniqueConstraint(fields=["city", "date", "name"], name="holiday_unique_per_city_date_name"),
+            models.UniqueConstraint(
+                fields=["city", "date", "name"], name="holiday_unique_per_city_date_name"
+            ),
             models.UniqueConstraint(
                 fields=["date", "name"], condition=Q(city__isnull=True), name="holiday_unique_national"
             ),
@@ -217,13 +223,16 @@ class StaffAssignment(models.Model):
         verbose_name_plural = _("staff assignments")
         constraints = [
             models.UniqueConstraint(
-                fields=["user", "role", "city"], condition=Q(office__isnull=True), name="staff_assignment_unique_city"
+                fields=["user", "role", "city"],
+                condition=Q(office__isnull=True),
+                name="staff_assignment_unique_city",
             ),
             models.UniqueConstraint(
-                fields=["user", "role", "office"], condition=Q(office__isnull=False), name="staff_assignment_unique_office"
+                fields=["user", "role", "office"],
+                condition=Q(office__isnull=False),
+                name="staff_assignment_unique_office",
             ),
         ]
 
     def __str__(self) -> str:
         return f"{self.user} — {self.role}"
-

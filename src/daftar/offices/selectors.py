@@ -14,6 +14,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any, overload
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -58,12 +59,32 @@ def _working_weekdays(city: City) -> frozenset[int]:
 
 def _local(at: datetime, tz: ZoneInfo) -> datetime:
     if at.tzinfo is None or at.utcoffset() is None:
-        raise ValueError("pass an aware datetime; naive times have no place in time")
+        raise ValueError("pass an aware datetime: a naive one has no time zone to read it in")
     return at.astimezone(tz)
 
 
 def _aware(day: date, clock: time, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, clock, tzinfo=tz)
+
+
+# --- cities and districts -------------------------------------------------------------------------
+
+
+def city_default() -> City | None:
+    """The city served by default: settings.DAFTAR_DEFAULT_CITY if active, else the first active city."""
+    code = getattr(settings, "DAFTAR_DEFAULT_CITY", "")
+    active = City.objects.filter(is_active=True)
+    return (active.filter(code=code).first() if code else None) or active.order_by("pk").first()
+
+
+def zones_of(*, city: City) -> QuerySet[Zone]:
+    """The city's districts in number order."""
+    return Zone.objects.filter(city=city).order_by("number")
+
+
+def holiday_name_on(*, city: City, day: date) -> str:
+    """The names of the national holidays and city closures on ``day``, joined; empty on a normal day."""
+    return "، ".join(dict.fromkeys(entry.name for entry in _holiday_entries(city=city, start=day, end=day)))
 
 
 # --- loading --------------------------------------------------------------------------------------
@@ -263,6 +284,7 @@ class OfficeRow:
     schedule: DaySchedule
     is_open: bool
     holiday_name: str
+    closes_at: time | None = None  # local end of the span in progress, when open
 
     @property
     def spans(self) -> tuple[calendar.Span, ...]:
@@ -273,12 +295,14 @@ def _rows(offices: Iterable[Office], *, data: _CalendarData, day: date, moment: 
     rows = []
     for office in offices:
         schedule = data.schedule(office.pk, day)
+        span = calendar.current_span(schedule, moment)
         rows.append(
             OfficeRow(
                 office=office,
                 schedule=schedule,
-                is_open=calendar.is_open_at(schedule, moment),
+                is_open=span is not None,
                 holiday_name=schedule.holiday_name,
+                closes_at=span.closes if span else None,
             )
         )
     return rows
@@ -380,3 +404,8 @@ def offices_staff_of(*, user: User | AnonymousUser) -> QuerySet[StaffAssignment]
         .select_related("city", "office", "office__zone")
         .order_by("city__code", "office__code", "role")
     )
+
+
+def is_staff_member(*, user: User | AnonymousUser) -> bool:
+    """Whether the user holds any active staff assignment (office or municipal)."""
+    return user.is_authenticated and StaffAssignment.objects.filter(user=user, is_active=True).exists()

@@ -14,3 +14,6 @@ SMS_STORE_SENSITIVE = True
 DEV_SMS_PAGE = True
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "test"}}
 MEDIA_ROOT = BASE_DIR.parent.parent / "var" / f"test-media-{os.getpid()}"  # noqa: F405
+# The live-server browser tests load CSS and fonts straight from the apps' static folders.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

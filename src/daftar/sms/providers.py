@@ -59,7 +59,9 @@ class KavenegarSmsProvider:
 
     name = "kavenegar"
 
-    def __init__(self, api_key: str | None = None, sender: str | None = None, base_url: str | None = None) -> None:
+    def __init__(
+        self, api_key: str | None = None, sender: str | None = None, base_url: str | None = None
+    ) -> None:
         key = api_key if api_key is not None else settings.KAVENEGAR_API_KEY
         if not key:
             raise SmsDeliveryError("KAVENEGAR_API_KEY is not set")

@@ -42,4 +42,3 @@ def sms_send(
     message.sent_at = timezone.now()
     message.save(update_fields=["status", "provider_ref", "sent_at"])
     return message
-

@@ -16,8 +16,9 @@ from daftar.offices.demo import demo_city_load
 from daftar.offices.models import LicenceStatus, Office
 from daftar.offices.services import staff_assign
 
-DEMO_PASSWORD_ENV = "DAFTAR_DEMO_PASSWORD"
-DEFAULT_DEMO_PASSWORD = "daftar-demo-1405"  # published in README.md; demo_load refuses to run in production
+DEMO_PASSWORD_ENV = "DAFTAR_DEMO_PASSWORD"  # noqa: S105 - the variable's name
+# Published in README.md; demo_load refuses to run with DEBUG off.
+DEFAULT_DEMO_PASSWORD = "daftar-demo-1405"  # noqa: S105
 
 # username, first name, last name, role
 DEMO_STAFF: tuple[tuple[str, str, str, Role], ...] = (
@@ -61,7 +62,9 @@ def demo_load(*, city_file: Path, categories_file: Path) -> DemoSummary:
             user.set_password(password)
             user.is_staff = role == Role.CITY_ADMINISTRATOR  # the admin site is for city administrators
             user.save()
-        staff_assign(user=user, role=role.value, city=city, office=office if scopes[role] == Scope.OFFICE else None)
+        staff_assign(
+            user=user, role=role.value, city=city, office=office if scopes[role] == Scope.OFFICE else None
+        )
     citizen = User.objects.filter(mobile=DEMO_CITIZEN_MOBILE).first()
     if citizen is None:
         citizen = User(username=DEMO_CITIZEN_MOBILE, mobile=DEMO_CITIZEN_MOBILE)

@@ -23,7 +23,12 @@ class OtpRequestForm(forms.Form):
         max_length=20,
         help_text=_("For example 0912 345 6789"),
         widget=forms.TextInput(
-            attrs={"inputmode": "tel", "autocomplete": "tel", "dir": "ltr", "aria-describedby": "id_mobile_help"}
+            attrs={
+                "inputmode": "tel",
+                "autocomplete": "tel",
+                "dir": "ltr",
+                "aria-describedby": "id_mobile_help",
+            }
         ),
     )
     captcha = CaptchaField(
@@ -79,8 +84,12 @@ class ProfileForm(forms.Form):
         max_length=20,
         widget=forms.TextInput(attrs={"inputmode": "numeric", "dir": "ltr", "autocomplete": "off"}),
     )
-    first_name = forms.CharField(label=_("First name"), max_length=100, widget=forms.TextInput(attrs={"autocomplete": "given-name"}))
-    last_name = forms.CharField(label=_("Last name"), max_length=100, widget=forms.TextInput(attrs={"autocomplete": "family-name"}))
+    first_name = forms.CharField(
+        label=_("First name"), max_length=100, widget=forms.TextInput(attrs={"autocomplete": "given-name"})
+    )
+    last_name = forms.CharField(
+        label=_("Last name"), max_length=100, widget=forms.TextInput(attrs={"autocomplete": "family-name"})
+    )
 
     def clean_national_code(self) -> str:
         try:

@@ -91,7 +91,9 @@ def signin(request: HttpRequest) -> HttpResponse:
             _too_many(form)
         else:
             try:
-                issued = accounts.otp_request(mobile=form.cleaned_data["mobile"], ip=request.META.get("REMOTE_ADDR"))
+                issued = accounts.otp_request(
+                    mobile=form.cleaned_data["mobile"], ip=request.META.get("REMOTE_ADDR")
+                )
             except RateLimited as exc:
                 form.add_error(None, str(exc))
             else:
@@ -115,7 +117,9 @@ def signin_verify(request: HttpRequest) -> HttpResponse:
             _too_many(form)
         else:
             try:
-                user = accounts.otp_verify(challenge_id=challenge_id, mobile=mobile, code=form.cleaned_data["code"])
+                user = accounts.otp_verify(
+                    challenge_id=challenge_id, mobile=mobile, code=form.cleaned_data["code"]
+                )
             except DomainError as exc:
                 form.add_error(None, str(exc))
             else:
@@ -131,7 +135,10 @@ def staff_signin(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         limited_ip = _limited(request, group="staff-signin", rate=settings.STAFF_SIGNIN_RATE_PER_IP)
         limited_name = _limited(
-            request, group="staff-signin-user", rate=settings.STAFF_SIGNIN_RATE_PER_USERNAME, key="post:username"
+            request,
+            group="staff-signin-user",
+            rate=settings.STAFF_SIGNIN_RATE_PER_USERNAME,
+            key="post:username",
         )
         if limited_ip or limited_name:
             form = StaffSignInForm(request)

@@ -69,7 +69,9 @@ def test_after_the_attempt_limit_even_the_right_code_is_refused() -> None:
 
 def test_expired_code_is_refused() -> None:
     issued = otp_request(mobile=MOBILE)
-    OtpChallenge.objects.filter(pk=issued.challenge_id).update(expires_at=timezone.now() - timedelta(seconds=1))
+    OtpChallenge.objects.filter(pk=issued.challenge_id).update(
+        expires_at=timezone.now() - timedelta(seconds=1)
+    )
     with pytest.raises(OtpFailure) as caught:
         otp_verify(challenge_id=issued.challenge_id, mobile=MOBILE, code=last_code_sent_to(MOBILE))
     assert caught.value.code == "otp.expired"
@@ -110,7 +112,8 @@ def test_more_than_three_codes_in_ten_minutes_for_one_number_is_refused_with_the
         otp_request(mobile=MOBILE)
     with translation.override("fa"), pytest.raises(RateLimited) as caught:
         otp_request(mobile=MOBILE)
-    assert caught.value.retry_after is not None and 0 < caught.value.retry_after <= 600
+    assert caught.value.retry_after is not None
+    assert 0 < caught.value.retry_after <= 600
     assert "دقیقه" in str(caught.value)
     assert OtpChallenge.objects.filter(mobile=MOBILE).count() == 3
     # Another number is not affected.

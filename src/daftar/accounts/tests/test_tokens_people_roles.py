@@ -63,7 +63,11 @@ def test_token_of_a_deactivated_user_is_refused(staff: User) -> None:
 
 def test_person_registration_normalises_and_validates() -> None:
     person = person_register(
-        kind=PersonKind.REAL, national_code="۰۰۸۴۵۷۵۹۴۸", first_name="علي", last_name="كريمي", mobile="+989121234567"
+        kind=PersonKind.REAL,
+        national_code="۰۰۸۴۵۷۵۹۴۸",
+        first_name="علي",
+        last_name="كريمي",
+        mobile="+989121234567",
     )
     assert person.national_code == "0084575948"
     assert person.first_name == "علی"
@@ -81,7 +85,11 @@ def test_person_registration_with_a_bad_national_code_stores_nothing() -> None:
 def test_registering_a_known_code_fills_blanks_but_never_overwrites_identity() -> None:
     person_register(kind=PersonKind.REAL, national_code="0084575948", first_name="علی", last_name="کریمی")
     again = person_register(
-        kind=PersonKind.REAL, national_code="0084575948", first_name="حسن", last_name="کریمی", father_name="محمد"
+        kind=PersonKind.REAL,
+        national_code="0084575948",
+        first_name="حسن",
+        last_name="کریمی",
+        father_name="محمد",
     )
     assert again.first_name == "علی"
     assert again.father_name == "محمد"
@@ -112,5 +120,8 @@ def test_every_role_is_a_group_with_exactly_its_permissions_and_sync_is_idempote
     assert Group.objects.filter(name__in=[r.value for r in Role]).count() == len(Role)
     for spec in ROLE_SPECS:
         group = Group.objects.get(name=spec.role.value)
-        granted = {f"{p.content_type.app_label}.{p.codename}" for p in group.permissions.select_related("content_type")}
+        granted = {
+            f"{p.content_type.app_label}.{p.codename}"
+            for p in group.permissions.select_related("content_type")
+        }
         assert granted == set(spec.permissions)

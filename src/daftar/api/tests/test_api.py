@@ -21,7 +21,12 @@ def test_token_holder_sees_their_roles(client: Client, office: Office) -> None:
     body = response.json()
     assert body["username"] == "operator"
     assert body["assignments"] == [
-        {"role": "office_operator", "role_label": "اپراتور دفتر", "city": "tehran", "office_code": office.code}
+        {
+            "role": "office_operator",
+            "role_label": "اپراتور دفتر",
+            "city": "tehran",
+            "office_code": office.code,
+        }
     ]
 
 

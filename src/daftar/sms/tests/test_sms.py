@@ -24,12 +24,15 @@ class FakeKavenegar(BaseHTTPRequestHandler):
     received: list[tuple[str, dict[str, list[str]]]] = []
     status = 200
 
-    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+    def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length", "0"))
         form = parse_qs(self.rfile.read(length).decode())
         type(self).received.append((self.path, form))
         if type(self).status == 200:
-            body = {"return": {"status": 200, "message": "تایید شد"}, "entries": [{"messageid": 8792343, "status": 1}]}
+            body = {
+                "return": {"status": 200, "message": "تایید شد"},
+                "entries": [{"messageid": 8792343, "status": 1}],
+            }
         else:
             body = {"return": {"status": type(self).status, "message": "اعتبار کافی نیست"}, "entries": None}
         payload = json.dumps(body).encode()
@@ -62,7 +65,9 @@ def test_console_provider_records_the_message_as_sent() -> None:
 
 @override_settings(SMS_STORE_SENSITIVE=False)
 def test_sensitive_text_is_redacted_where_the_setting_forbids_keeping_it() -> None:
-    message = sms_send(to="09121234567", body="کد: 123456", purpose="otp", sensitive=True, provider=ConsoleSmsProvider())
+    message = sms_send(
+        to="09121234567", body="کد: 123456", purpose="otp", sensitive=True, provider=ConsoleSmsProvider()
+    )
     assert message.body == REDACTED
 
 
@@ -78,7 +83,14 @@ def test_kavenegar_plain_message_is_posted_with_receptor_and_text(kavenegar_url:
 
 def test_kavenegar_template_message_sends_the_code_as_token(kavenegar_url: str) -> None:
     provider = KavenegarSmsProvider(api_key="KEY123", base_url=kavenegar_url)
-    sms_send(to="09121234567", body="x", purpose="otp", template="daftar-otp", tokens=("482913",), provider=provider)
+    sms_send(
+        to="09121234567",
+        body="x",
+        purpose="otp",
+        template="daftar-otp",
+        tokens=("482913",),
+        provider=provider,
+    )
     path, form = FakeKavenegar.received[0]
     assert path == "/v1/KEY123/verify/lookup.json"
     assert form["token"] == ["482913"]

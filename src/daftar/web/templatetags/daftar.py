@@ -30,7 +30,9 @@ def jdate(value: date | datetime | None, style: str = "numeric") -> str:
     if value is None or value == "":
         return ""
     day = value.date() if isinstance(value, datetime) else value
-    return format_jalali_date(day, persian_digits=not is_english(), style="long" if style == "long" else "numeric")
+    return format_jalali_date(
+        day, persian_digits=not is_english(), style="long" if style == "long" else "numeric"
+    )
 
 
 @register.filter
@@ -53,4 +55,6 @@ def hm(value: time | datetime | None) -> str:
 def rials(value: int | None, unit: str = "rial") -> str:
     if value is None or value == "":
         return ""
-    return format_rials(int(value), unit="toman" if unit == "toman" else "rial", persian_digits=not is_english())
+    return format_rials(
+        int(value), unit="toman" if unit == "toman" else "rial", persian_digits=not is_english()
+    )

@@ -24,7 +24,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.DEBUG and not options["allow_production"]:
-            raise CommandError("demo_load creates accounts with a published password; it runs only with DEBUG on.")
+            raise CommandError(
+                "demo_load creates accounts with a published password; it runs only with DEBUG on."
+            )
         root = Path(settings.PROJECT_DIR)
         summary = demo_load(
             city_file=root / "catalog" / "demo" / "tehran.yaml",
