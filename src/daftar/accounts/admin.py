@@ -12,7 +12,7 @@ from .services import api_token_revoke
 class UserAdmin(DjangoUserAdmin):
     list_display = ["username", "first_name", "last_name", "mobile", "is_staff", "is_active"]
     search_fields = ["username", "first_name", "last_name", "mobile", "person__national_code"]
-    fieldsets = (*DjangoUserAdmin.fieldsets, (_("Citizen"), {"fields": ("mobile", "person")}))
+    fieldsets = (*(DjangoUserAdmin.fieldsets or ()), (_("Citizen"), {"fields": ("mobile", "person")}))
     raw_id_fields = ["person"]
 
 

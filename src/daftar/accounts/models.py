@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -70,8 +70,6 @@ class User(AbstractUser):
         on_delete=models.SET_NULL,
         related_name="user",
     )
-
-    objects = UserManager()
 
     class Meta:
         verbose_name = _("user")

@@ -17,7 +17,7 @@ from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import Group, Permission
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -33,6 +33,27 @@ from daftar.sms.services import sms_send
 
 from .models import ApiToken, OtpChallenge, OtpPurpose, Person, PersonKind, User
 from .roles import ROLE_SPECS
+
+TOO_MANY_CODES_MESSAGE = ngettext_lazy(
+    "Too many codes were requested for this number. Try again in %(minutes)d minute.",
+    "Too many codes were requested for this number. Try again in %(minutes)d minutes.",
+    "minutes",
+)
+WRONG_CODE_MESSAGE = ngettext_lazy(
+    "The code is not correct. %(left)d attempt left.",
+    "The code is not correct. %(left)d attempts left.",
+    "left",
+)
+OTP_MESSAGES = {
+    "otp.unknown": _("This code request was not found. Ask for a new code."),
+    "otp.used": _("This code has already been used. Ask for a new code."),
+    "otp.expired": _("The code has expired. Ask for a new code."),
+    "otp.too_many_attempts": _("Too many wrong attempts. Ask for a new code."),
+    "otp.staff_account": _(
+        "This number belongs to a staff account. Sign in with your username and password."
+    ),
+}
+
 
 # --- persons -----------------------------------------------------------------------------------
 
@@ -155,12 +176,8 @@ def otp_request(*, mobile: str, ip: str | None = None, purpose: str = OtpPurpose
                 minutes = _minutes(retry_after)
                 raise RateLimited(
                     "otp.too_many_codes",
-                    ngettext(
-                        "Too many codes were requested for this number. Try again in %(minutes)d minute.",
-                        "Too many codes were requested for this number. Try again in %(minutes)d minutes.",
-                        minutes,
-                    )
-                    % {"minutes": minutes},
+                    TOO_MANY_CODES_MESSAGE,
+                    {"minutes": minutes},
                     retry_after=int(retry_after) + 1,
                 )
         code = f"{secrets.randbelow(10**settings.OTP_CODE_LENGTH):0{settings.OTP_CODE_LENGTH}d}"
@@ -214,9 +231,9 @@ def otp_verify(*, challenge_id: str, mobile: str, code: str) -> User:
     failure: str | None
     with transaction.atomic():
         challenge = (
-            OtpChallenge.objects.select_for_update()
-            .filter(pk=challenge_id if _is_uuid(challenge_id) else None, mobile=canonical)
-            .first()
+            OtpChallenge.objects.select_for_update().filter(pk=challenge_id, mobile=canonical).first()
+            if _is_uuid(challenge_id)
+            else None
         )
         if challenge is None:
             failure = "otp.unknown"
@@ -227,31 +244,12 @@ def otp_verify(*, challenge_id: str, mobile: str, code: str) -> User:
     if failure == "otp.wrong_code" and challenge is not None:
         left = settings.OTP_MAX_ATTEMPTS - challenge.attempts
         if left > 0:
-            raise OtpFailure(
-                failure,
-                ngettext(
-                    "The code is not correct. %(left)d attempt left.",
-                    "The code is not correct. %(left)d attempts left.",
-                    left,
-                )
-                % {"left": left},
-            )
+            raise OtpFailure(failure, WRONG_CODE_MESSAGE, {"left": left})
         failure = "otp.too_many_attempts"
     if failure:
         raise OtpFailure(failure, OTP_MESSAGES[failure])
     assert user is not None
     return user
-
-
-OTP_MESSAGES = {
-    "otp.unknown": _("This code request was not found. Ask for a new code."),
-    "otp.used": _("This code has already been used. Ask for a new code."),
-    "otp.expired": _("The code has expired. Ask for a new code."),
-    "otp.too_many_attempts": _("Too many wrong attempts. Ask for a new code."),
-    "otp.staff_account": _(
-        "This number belongs to a staff account. Sign in with your username and password."
-    ),
-}
 
 
 def _is_uuid(value: str) -> bool:

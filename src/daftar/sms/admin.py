@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.http import HttpRequest
 
 from .models import SmsMessage
 
@@ -10,5 +11,5 @@ class SmsMessageAdmin(admin.ModelAdmin):
     search_fields = ["to", "provider_ref"]
     readonly_fields = [f.name for f in SmsMessage._meta.fields]
 
-    def has_add_permission(self, request: object) -> bool:  # type: ignore[override]
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
