@@ -80,3 +80,26 @@ def test_keyboard_user_can_skip_to_content_and_sees_focus(
     expect(skip).to_be_focused()
     outline = skip.evaluate("el => getComputedStyle(el).outlineStyle")
     assert outline != "none"
+
+
+def test_api_docs_render_from_our_own_static_files_under_the_csp(live_server: object, page: Page) -> None:
+    violations: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            violations.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    outside: list[str] = []
+    page.on(
+        "request",
+        lambda request: (
+            outside.append(request.url)
+            if not request.url.startswith(str(live_server)) and not request.url.startswith("data:")
+            else None
+        ),
+    )
+    page.goto(str(live_server) + "/api/v1/docs")
+    expect(page.get_by_text("/api/v1/me")).to_be_visible()
+    assert outside == []
+    assert violations == []

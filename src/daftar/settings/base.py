@@ -71,6 +71,7 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "daftar.urls"
+CSRF_FAILURE_VIEW = "daftar.web.views.csrf_failure"
 WSGI_APPLICATION = "daftar.wsgi.application"
 
 TEMPLATES = [

@@ -10,3 +10,5 @@ SECRET_KEY = SECRET_KEY or "dev-only-insecure-key-never-used-in-production"  # n
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost")
 SMS_STORE_SENSITIVE = True
 DEV_SMS_PAGE = True
+
+VAR_DIR.mkdir(parents=True, exist_ok=True)  # noqa: F405 - the SQLite file and uploads live here

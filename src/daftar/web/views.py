@@ -249,3 +249,7 @@ def ratelimited(request: HttpRequest, exception: Exception) -> HttpResponse:
         {"title": _("Too many requests"), "message": _("Please wait a while and try again.")},
         status=429,
     )
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    return render(request, "403_csrf.html", status=403)

@@ -166,3 +166,17 @@ def test_citizen_completes_profile_with_a_valid_national_code(client: Client) ->
         reverse("web:account"), {"national_code": "0084575948", "first_name": "علی", "last_name": "کریمی"}
     )
     assert User.objects.get(mobile=MOBILE).person.national_code == "0084575948"
+
+
+def test_unknown_page_answers_404_in_persian(client: Client) -> None:
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert "صفحه یافت نشد" in response.content.decode()
+
+
+def test_form_sent_without_csrf_token_is_refused_with_a_persian_page() -> None:
+    strict = Client(enforce_csrf_checks=True)
+    response = strict.post(reverse("web:signin"), {"mobile": MOBILE})
+    assert response.status_code == 403
+    assert "فرم" in response.content.decode()
+    assert not OtpChallenge.objects.exists()
