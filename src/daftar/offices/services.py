@@ -1,7 +1,7 @@
 """Every write about cities, districts, offices, working hours, holidays and staff.
 
-Bad input raises ``django.core.exceptions.ValidationError`` with a translatable message and a
-stable ``code``.
+Bad input raises a :mod:`daftar.core.errors` domain error (``InvalidValue``, or ``Conflict`` when
+the thing already exists) with a stable ``code`` and a translatable message.
 """
 
 from __future__ import annotations
@@ -17,12 +17,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays as holidays_lib
 from django.contrib.auth.models import Group
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from daftar.accounts.roles import ROLE_BY_CODE, Scope
-from daftar.core.errors import InvalidValue
+from daftar.core.errors import Conflict, InvalidValue
 from daftar.core.jalali import fiscal_year_bounds
 from daftar.core.text import normalize_persian, to_latin_digits
 from daftar.core.validators import validate_postal_code
@@ -136,7 +135,7 @@ def closure_declare(*, city: City, date: date, name: str) -> Holiday:
     """A day the city closes its offices (kind ``closure``); declaring it again returns the same row."""
     clean_name = normalize_persian(name)
     if not clean_name:
-        raise ValidationError(_("Give the closure a name."), code="closure.name_required")
+        raise InvalidValue("closure.name_required", _("Give the closure a name."))
     holiday, _created = Holiday.objects.get_or_create(
         city=city,
         date=date,
@@ -154,17 +153,17 @@ def _check_spans(spans: Spans) -> list[tuple[time, time]]:
     ordered = sorted(spans)
     for opens, closes in ordered:
         if not opens < closes:
-            raise ValidationError(
+            raise InvalidValue(
+                "hours.order",
                 _("Opening time %(opens)s must be before closing time %(closes)s."),
-                code="hours.order",
-                params={"opens": _hhmm(opens), "closes": _hhmm(closes)},
+                {"opens": _hhmm(opens), "closes": _hhmm(closes)},
             )
     for (first_opens, first_closes), (second_opens, second_closes) in pairwise(ordered):
         if second_opens < first_closes:
-            raise ValidationError(
+            raise InvalidValue(
+                "hours.overlap",
                 _("The hours %(first)s and %(second)s overlap."),
-                code="hours.overlap",
-                params={
+                {
                     "first": f"{_hhmm(first_opens)}–{_hhmm(first_closes)}",
                     "second": f"{_hhmm(second_opens)}–{_hhmm(second_closes)}",
                 },
@@ -177,11 +176,9 @@ def hours_set_weekly(
 ) -> WeeklyHours:
     """Set one shift of an office's weekly schedule (Python weekday, Monday=0); replaces that shift."""
     if weekday not in range(7):
-        raise ValidationError(
-            _("The weekday must be between 0 (Monday) and 6 (Sunday)."), code="hours.weekday"
-        )
+        raise InvalidValue("hours.weekday", _("The weekday must be between 0 (Monday) and 6 (Sunday)."))
     if shift not in Shift.values:
-        raise ValidationError(_("Unknown shift: %(shift)s."), code="hours.shift", params={"shift": shift})
+        raise InvalidValue("hours.shift", _("Unknown shift: %(shift)s."), {"shift": shift})
     others = WeeklyHours.objects.filter(office=office, weekday=weekday).exclude(shift=shift)
     _check_spans([(opens, closes), *((row.opens, row.closes) for row in others)])
     row, _created = WeeklyHours.objects.update_or_create(
@@ -198,7 +195,7 @@ def hours_clear_weekly(*, office: Office, weekday: int, shift: Shift | str) -> b
 
 def _check_office_in_city(*, city: City, office: Office | None) -> None:
     if office is not None and office.city_id != city.pk:
-        raise ValidationError(_("The office does not belong to this city."), code="office.city_mismatch")
+        raise InvalidValue("office.city_mismatch", _("The office does not belong to this city."))
 
 
 def hours_override_set(
@@ -217,12 +214,10 @@ def hours_override_set(
     """
     _check_office_in_city(city=city, office=office)
     if closed and spans:
-        raise ValidationError(
-            _("A day marked closed cannot have opening hours."), code="hours.closed_with_spans"
-        )
+        raise InvalidValue("hours.closed_with_spans", _("A day marked closed cannot have opening hours."))
     if not closed and not spans:
-        raise ValidationError(
-            _("Give opening and closing times, or mark the day closed."), code="hours.spans_required"
+        raise InvalidValue(
+            "hours.spans_required", _("Give opening and closing times, or mark the day closed.")
         )
     ordered = _check_spans(spans)
     clean_reason = normalize_persian(reason)[:200]
@@ -257,17 +252,15 @@ def hours_override_clear(*, city: City, office: Office | None = None, date: date
 def _check_staff_scope(*, role: str, city: City, office: Office | None) -> None:
     spec = ROLE_BY_CODE.get(role)
     if spec is None:
-        raise ValidationError(_("Unknown role: %(role)s."), code="staff.unknown_role", params={"role": role})
+        raise InvalidValue("staff.unknown_role", _("Unknown role: %(role)s."), {"role": role})
     if spec.scope == Scope.OFFICE:
         if office is None:
-            raise ValidationError(
-                _("This role acts for an office: choose the office."), code="staff.office_required"
-            )
+            raise InvalidValue("staff.office_required", _("This role acts for an office: choose the office."))
         _check_office_in_city(city=city, office=office)
     elif office is not None:
-        raise ValidationError(
+        raise InvalidValue(
+            "staff.office_not_allowed",
             _("This role acts for the whole city and cannot be tied to an office."),
-            code="staff.office_not_allowed",
         )
 
 
@@ -314,18 +307,18 @@ def _coordinate(value: Decimal | float | str | None) -> Decimal | None:
     try:
         return Decimal(str(value)).quantize(_COORDINATE_STEP)
     except ArithmeticError as exc:
-        raise ValidationError(_("Enter the coordinates as numbers."), code="geo.number") from exc
+        raise InvalidValue("geo.number", _("Enter the coordinates as numbers.")) from exc
 
 
 def _check_point(latitude: Decimal | None, longitude: Decimal | None) -> None:
     if (latitude is None) != (longitude is None):
-        raise ValidationError(_("Give both latitude and longitude, or neither."), code="geo.pair")
+        raise InvalidValue("geo.pair", _("Give both latitude and longitude, or neither."))
     if (
         latitude is not None
         and longitude is not None
         and not (-90 <= latitude <= 90 and -180 <= longitude <= 180)
     ):
-        raise ValidationError(_("The coordinates are out of range."), code="geo.range")
+        raise InvalidValue("geo.range", _("The coordinates are out of range."))
 
 
 def city_create(
@@ -342,24 +335,16 @@ def city_create(
     """A new city (municipality). The code is its stable slug (``tehran``)."""
     code = code.strip().lower()
     if not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,31}", code):
-        raise ValidationError(
-            _("The city code is lowercase Latin letters, digits and dashes."), code="city.code"
-        )
+        raise InvalidValue("city.code", _("The city code is lowercase Latin letters, digits and dashes."))
     if City.objects.filter(code=code).exists():
-        raise ValidationError(
-            _("A city with code %(code)s already exists."), code="city.duplicate", params={"code": code}
-        )
+        raise Conflict("city.duplicate", _("A city with code %(code)s already exists."), {"code": code})
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValidationError(
-            _("Unknown time zone: %(zone)s."), code="city.timezone", params={"zone": timezone}
-        ) from exc
+        raise InvalidValue("city.timezone", _("Unknown time zone: %(zone)s."), {"zone": timezone}) from exc
     weekdays = sorted(set(working_weekdays)) if working_weekdays is not None else [5, 6, 0, 1, 2, 3]
     if not weekdays or any(day not in range(7) for day in weekdays):
-        raise ValidationError(
-            _("Working weekdays are numbers from 0 (Monday) to 6 (Sunday)."), code="city.weekdays"
-        )
+        raise InvalidValue("city.weekdays", _("Working weekdays are numbers from 0 (Monday) to 6 (Sunday)."))
     latitude, longitude = _coordinate(center_latitude), _coordinate(center_longitude)
     _check_point(latitude, longitude)
     return City.objects.create(
@@ -377,23 +362,19 @@ def city_create(
 def zone_create(*, city: City, number: int, name: str, boundary: dict[str, Any] | None = None) -> Zone:
     """A district of the city; its boundary, if given, is a GeoJSON Polygon or MultiPolygon (lon, lat)."""
     if number < 1:
-        raise ValidationError(_("District numbers start at 1."), code="zone.number")
+        raise InvalidValue("zone.number", _("District numbers start at 1."))
     if Zone.objects.filter(city=city, number=number).exists():
-        raise ValidationError(
-            _("District %(number)d already exists in this city."),
-            code="zone.duplicate",
-            params={"number": number},
+        raise Conflict(
+            "zone.duplicate", _("District %(number)d already exists in this city."), {"number": number}
         )
     if boundary is not None:
         try:
             geo.parse_boundary(boundary)
         except geo.BoundaryError as exc:
-            raise ValidationError(
-                _("The boundary is not a valid GeoJSON polygon."), code="zone.boundary"
-            ) from exc
+            raise InvalidValue("zone.boundary", _("The boundary is not a valid GeoJSON polygon.")) from exc
     clean_name = normalize_persian(name)
     if not clean_name:
-        raise ValidationError(_("Give the district a name."), code="zone.name_required")
+        raise InvalidValue("zone.name_required", _("Give the district a name."))
     return Zone.objects.create(city=city, number=number, name=clean_name, boundary=boundary)
 
 
@@ -418,52 +399,46 @@ def office_create(
     boundary (when it has one); the useful area, when given, must meet the city's minimum.
     """
     if zone.city_id != city.pk:
-        raise ValidationError(_("The district does not belong to this city."), code="office.zone_city")
+        raise InvalidValue("office.zone_city", _("The district does not belong to this city."))
     clean_code = to_latin_digits(code).strip()
     if not clean_code:
-        raise ValidationError(_("Give the office a code."), code="office.code_required")
+        raise InvalidValue("office.code_required", _("Give the office a code."))
     if Office.objects.filter(city=city, code=clean_code).exists():
-        raise ValidationError(
+        raise Conflict(
+            "office.duplicate",
             _("An office with code %(code)s already exists in this city."),
-            code="office.duplicate",
-            params={"code": clean_code},
+            {"code": clean_code},
         )
     clean_name, clean_address = normalize_persian(name), normalize_persian(address)
     if not clean_name or not clean_address:
-        raise ValidationError(_("The office needs a name and an address."), code="office.name_address")
+        raise InvalidValue("office.name_address", _("The office needs a name and an address."))
     if licence_status not in LicenceStatus.values:
-        raise ValidationError(
-            _("Unknown licence status: %(status)s."), code="office.status", params={"status": licence_status}
+        raise InvalidValue(
+            "office.status", _("Unknown licence status: %(status)s."), {"status": licence_status}
         )
     clean_postal = ""
     if postal_code.strip():
-        try:
-            clean_postal = validate_postal_code(postal_code)
-        except InvalidValue as exc:
-            raise ValidationError(exc.message, code=exc.code, params=exc.params) from exc
+        clean_postal = validate_postal_code(postal_code)  # its InvalidValue propagates as it is
     clean_phone = "".join(ch for ch in to_latin_digits(phone) if ch.isdigit())
     if phone.strip() and not _PHONE.fullmatch(clean_phone):
-        raise ValidationError(
-            _("Enter the telephone number with its area code: 11 digits starting with 0."),
-            code="office.phone",
+        raise InvalidValue(
+            "office.phone", _("Enter the telephone number with its area code: 11 digits starting with 0.")
         )
     if counters < 1:
-        raise ValidationError(_("An office has at least one service counter."), code="office.counters")
+        raise InvalidValue("office.counters", _("An office has at least one service counter."))
     if area_m2 is not None and area_m2 < city.min_office_area_m2:
-        raise ValidationError(
+        raise InvalidValue(
+            "office.area",
             _("The useful area must be at least %(minimum)d m²."),
-            code="office.area",
-            params={"minimum": city.min_office_area_m2},
+            {"minimum": city.min_office_area_m2},
         )
     lat, lon = _coordinate(latitude), _coordinate(longitude)
     _check_point(lat, lon)
     if lat is not None and lon is not None and zone.boundary:
         geometry = geo.zone_geometry(zone.pk, zone.boundary)
         if not geo.covers_point(geometry, latitude=float(lat), longitude=float(lon)):
-            raise ValidationError(
-                _("The office's location is outside %(zone)s."),
-                code="office.outside_zone",
-                params={"zone": zone.name},
+            raise InvalidValue(
+                "office.outside_zone", _("The office's location is outside %(zone)s."), {"zone": zone.name}
             )
     return Office.objects.create(
         city=city,

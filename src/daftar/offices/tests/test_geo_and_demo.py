@@ -6,9 +6,9 @@ from datetime import date, time
 
 import pytest
 import yaml
-from django.core.exceptions import ValidationError
 from shapely.geometry import shape
 
+from daftar.core.errors import InvalidValue
 from daftar.offices import demo, geo, selectors, services
 from daftar.offices.models import City, Holiday, HoursOverride, LicenceStatus, Office, WeeklyHours, Zone
 
@@ -105,7 +105,7 @@ def test_prepared_geometries_are_reused_until_the_boundary_changes(tehran: City,
 
 
 def test_office_outside_its_district_is_refused(tehran: City, district3: Zone) -> None:
-    with pytest.raises(ValidationError) as error:
+    with pytest.raises(InvalidValue) as error:
         services.office_create(
             city=tehran,
             zone=district3,
@@ -119,7 +119,7 @@ def test_office_outside_its_district_is_refused(tehran: City, district3: Zone) -
 
 
 def test_invalid_boundary_is_refused(tehran: City) -> None:
-    with pytest.raises(ValidationError) as error:
+    with pytest.raises(InvalidValue) as error:
         services.zone_create(
             city=tehran, number=9, name="منطقه ۹", boundary={"type": "Point", "coordinates": [51, 35]}
         )

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
-from django.core.exceptions import ValidationError
 from django.utils import translation
 
+from daftar.core.errors import InvalidValue
 from daftar.core.jalali import TEHRAN
 from daftar.offices import selectors, services
 from daftar.offices.calendar import ScheduleSource, Span
@@ -136,6 +136,6 @@ def test_office_schedule_on_lists_spans_and_holiday(vanak: Office, tehran: City)
 
 def test_override_for_an_office_of_another_city_is_refused(vanak: Office) -> None:
     other = services.city_create(code="shiraz", name_fa="شیراز", name_en="Shiraz")
-    with pytest.raises(ValidationError) as error:
+    with pytest.raises(InvalidValue) as error:
         services.hours_override_set(city=other, office=vanak, date=SATURDAY, closed=True)
     assert error.value.code == "office.city_mismatch"

@@ -6,9 +6,9 @@ from datetime import date, time
 
 import pytest
 from django.contrib.auth.models import Group
-from django.core.exceptions import ValidationError
 
 from daftar.accounts.models import User
+from daftar.core.errors import Conflict, DomainError, InvalidValue
 from daftar.offices import selectors, services
 from daftar.offices.models import City, HoursOverride, Office, StaffAssignment, WeeklyHours, Zone
 
@@ -22,7 +22,7 @@ def clerk(db: None) -> User:
     return User.objects.create_user(username="clerk", password="a-long-password-123")
 
 
-def code_of(error: pytest.ExceptionInfo[ValidationError]) -> str | None:
+def code_of(error: pytest.ExceptionInfo[DomainError]) -> str:
     return error.value.code
 
 
@@ -47,20 +47,20 @@ def test_staff_assign_is_idempotent(clerk: User, tehran: City, vanak: Office) ->
 
 
 def test_office_role_without_an_office_is_refused(clerk: User, tehran: City) -> None:
-    with pytest.raises(ValidationError) as error:
+    with pytest.raises(InvalidValue) as error:
         services.staff_assign(user=clerk, role="office_operator", city=tehran)
     assert code_of(error) == "staff.office_required"
 
 
 def test_office_role_for_an_office_of_another_city_is_refused(clerk: User, vanak: Office) -> None:
     shiraz = services.city_create(code="shiraz", name_fa="شیراز", name_en="Shiraz")
-    with pytest.raises(ValidationError) as error:
+    with pytest.raises(InvalidValue) as error:
         services.staff_assign(user=clerk, role="office_operator", city=shiraz, office=vanak)
     assert code_of(error) == "office.city_mismatch"
 
 
 def test_city_role_cannot_be_tied_to_an_office(clerk: User, tehran: City, vanak: Office) -> None:
-    with pytest.raises(ValidationError) as error:
+    with pytest.raises(InvalidValue) as error:
         services.staff_assign(user=clerk, role="municipal_reviewer", city=tehran, office=vanak)
     assert code_of(error) == "staff.office_not_allowed"
     assignment = services.staff_assign(user=clerk, role="municipal_reviewer", city=tehran)
@@ -68,7 +68,7 @@ def test_city_role_cannot_be_tied_to_an_office(clerk: User, tehran: City, vanak:
 
 
 def test_unknown_role_is_refused(clerk: User, tehran: City) -> None:
-    with pytest.raises(ValidationError) as error:
+    with pytest.raises(InvalidValue) as error:
         services.staff_assign(user=clerk, role="mayor", city=tehran)
     assert code_of(error) == "staff.unknown_role"
 
@@ -106,13 +106,13 @@ def test_staff_of_lists_active_assignments_in_few_queries(
 
 
 def test_weekly_hours_must_open_before_they_close(vanak: Office) -> None:
-    with pytest.raises(ValidationError) as error:
+    with pytest.raises(InvalidValue) as error:
         services.hours_set_weekly(office=vanak, weekday=5, shift="morning", opens=time(15), closes=time(8))
     assert code_of(error) == "hours.order"
 
 
 def test_weekly_shifts_on_one_day_must_not_overlap(vanak: Office) -> None:
-    with pytest.raises(ValidationError) as error:
+    with pytest.raises(InvalidValue) as error:
         services.hours_set_weekly(office=vanak, weekday=5, shift="evening", opens=time(14), closes=time(18))
     assert code_of(error) == "hours.overlap"
 
@@ -125,16 +125,16 @@ def test_setting_a_weekly_shift_again_replaces_it(vanak: Office) -> None:
 
 
 def test_weekday_and_shift_are_checked(vanak: Office) -> None:
-    with pytest.raises(ValidationError) as error:
+    with pytest.raises(InvalidValue) as error:
         services.hours_set_weekly(office=vanak, weekday=7, shift="morning", opens=time(8), closes=time(9))
     assert code_of(error) == "hours.weekday"
-    with pytest.raises(ValidationError) as error:
+    with pytest.raises(InvalidValue) as error:
         services.hours_set_weekly(office=vanak, weekday=1, shift="night", opens=time(8), closes=time(9))
     assert code_of(error) == "hours.shift"
 
 
 def test_override_spans_must_not_overlap(tehran: City) -> None:
-    with pytest.raises(ValidationError) as error:
+    with pytest.raises(InvalidValue) as error:
         services.hours_override_set(
             city=tehran, date=SATURDAY, spans=[(time(8), time(14)), (time(13), time(18))], reason="x"
         )
@@ -143,10 +143,10 @@ def test_override_spans_must_not_overlap(tehran: City) -> None:
 
 
 def test_override_is_either_closed_or_has_spans(tehran: City) -> None:
-    with pytest.raises(ValidationError) as error:
+    with pytest.raises(InvalidValue) as error:
         services.hours_override_set(city=tehran, date=SATURDAY, closed=True, spans=[(time(8), time(9))])
     assert code_of(error) == "hours.closed_with_spans"
-    with pytest.raises(ValidationError) as error:
+    with pytest.raises(InvalidValue) as error:
         services.hours_override_set(city=tehran, date=SATURDAY)
     assert code_of(error) == "hours.spans_required"
 
@@ -170,35 +170,35 @@ def test_setting_the_same_override_again_rewrites_nothing(tehran: City) -> None:
 def test_validation_messages_are_translated_to_persian(vanak: Office) -> None:
     from django.utils import translation
 
-    with pytest.raises(ValidationError) as error, translation.override("fa"):
+    with pytest.raises(InvalidValue) as error, translation.override("fa"):
         services.hours_set_weekly(office=vanak, weekday=5, shift="morning", opens=time(15), closes=time(8))
     with translation.override("fa"):
-        assert "باید" in error.value.messages[0]
+        assert "باید" in str(error.value)
 
 
 # --- cities, districts, offices --------------------------------------------------------------------
 
 
 def test_office_codes_are_unique_per_city(tehran: City, district3: Zone, vanak: Office) -> None:
-    with pytest.raises(ValidationError) as error:
+    with pytest.raises(Conflict) as error:
         services.office_create(city=tehran, zone=district3, code="301", name="تکراری", address="تهران")
     assert code_of(error) == "office.duplicate"
 
 
 def test_office_zone_must_belong_to_the_city(district3: Zone) -> None:
     shiraz = services.city_create(code="shiraz", name_fa="شیراز", name_en="Shiraz")
-    with pytest.raises(ValidationError) as error:
+    with pytest.raises(InvalidValue) as error:
         services.office_create(city=shiraz, zone=district3, code="1", name="دفتر", address="شیراز")
     assert code_of(error) == "office.zone_city"
 
 
 def test_office_data_is_checked_and_normalised(tehran: City, district3: Zone) -> None:
-    with pytest.raises(ValidationError) as error:
+    with pytest.raises(InvalidValue) as error:
         services.office_create(
             city=tehran, zone=district3, code="1", name="دفتر", address="تهران", area_m2=40
         )
     assert code_of(error) == "office.area"
-    with pytest.raises(ValidationError) as error:
+    with pytest.raises(InvalidValue) as error:
         services.office_create(
             city=tehran, zone=district3, code="1", name="دفتر", address="تهران", postal_code="12345"
         )
@@ -218,12 +218,12 @@ def test_office_data_is_checked_and_normalised(tehran: City, district3: Zone) ->
 
 
 def test_city_and_zone_duplicates_are_refused(tehran: City, district3: Zone) -> None:
-    with pytest.raises(ValidationError) as error:
+    with pytest.raises(Conflict) as error:
         services.city_create(code="tehran", name_fa="تهران", name_en="Tehran")
     assert code_of(error) == "city.duplicate"
-    with pytest.raises(ValidationError) as error:
+    with pytest.raises(Conflict) as error:
         services.zone_create(city=tehran, number=3, name="منطقه ۳")
     assert code_of(error) == "zone.duplicate"
-    with pytest.raises(ValidationError) as error:
+    with pytest.raises(InvalidValue) as error:
         services.city_create(code="mashhad", name_fa="مشهد", name_en="Mashhad", timezone="Asia/Nowhere")
     assert code_of(error) == "city.timezone"

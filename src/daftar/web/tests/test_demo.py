@@ -1,0 +1,70 @@
+"""The demo city: loads once, every role has a demo account, and it never runs in production."""
+
+from __future__ import annotations
+
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.core.management import CommandError, call_command
+from django.test import override_settings
+
+from daftar.accounts.models import User
+from daftar.accounts.roles import Role
+from daftar.catalog.models import ServiceCategory
+from daftar.offices.models import City, LicenceStatus, Office, StaffAssignment, Zone
+from daftar.web.demo import DEFAULT_DEMO_PASSWORD, DEMO_CITIZEN_MOBILE, DEMO_STAFF, demo_load
+
+pytestmark = pytest.mark.django_db
+ROOT = Path(settings.PROJECT_DIR)
+
+
+def _load() -> None:
+    demo_load(
+        city_file=ROOT / "catalog" / "demo" / "tehran.yaml",
+        categories_file=ROOT / "catalog" / "categories.yaml",
+    )
+
+
+def _counts() -> tuple[int, ...]:
+    models = (City, Zone, Office, User, StaffAssignment, ServiceCategory)
+    return tuple(model.objects.count() for model in models)
+
+
+def test_demo_city_has_22_districts_a_dozen_active_offices_and_the_11_families() -> None:
+    _load()
+    tehran = City.objects.get(code="tehran")
+    assert tehran.zones.count() == 22
+    assert Office.objects.filter(city=tehran, licence_status=LicenceStatus.ACTIVE).count() >= 12
+    assert ServiceCategory.objects.count() == 11
+
+
+def test_loading_the_demo_twice_changes_nothing() -> None:
+    _load()
+    before = _counts()
+    _load()
+    assert _counts() == before
+
+
+def test_every_role_has_a_demo_account_that_can_sign_in() -> None:
+    _load()
+    assert {role for *_, role in DEMO_STAFF} == set(Role)
+    for username, *_, role in DEMO_STAFF:
+        user = User.objects.get(username=username)
+        assert user.check_password(DEFAULT_DEMO_PASSWORD)
+        assert user.groups.filter(name=role.value).exists()
+        assignment = StaffAssignment.objects.get(user=user, role=role.value)
+        assert (assignment.office is not None) == (role in {Role.OFFICE_OPERATOR, Role.OFFICE_MANAGER})
+    assert Group.objects.filter(name__in=[r.value for r in Role]).count() == len(Role)
+    citizen = User.objects.get(mobile=DEMO_CITIZEN_MOBILE)
+    assert citizen.person is not None
+    assert not citizen.has_usable_password()
+
+
+@override_settings(DEBUG=False)
+def test_demo_command_refuses_to_run_without_debug() -> None:
+    with pytest.raises(CommandError):
+        call_command("demo_load", stdout=StringIO())
+    assert not User.objects.filter(username="operator").exists()
