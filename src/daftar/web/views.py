@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django_otp import login as otp_login
 from django_ratelimit.core import is_ratelimited
 
 from daftar.accounts import services as accounts
@@ -132,7 +133,10 @@ def signin_verify(request: HttpRequest) -> HttpResponse:
 
 def staff_signin(request: HttpRequest) -> HttpResponse:
     form = StaffSignInForm(request, data=request.POST or None)
+    limited = False
     if request.method == "POST":
+        # Counted per connection and per account name, so neither many names from one place nor one
+        # name from many places can be guessed at; when limited, the password is not even checked.
         limited_ip = _limited(request, group="staff-signin", rate=settings.STAFF_SIGNIN_RATE_PER_IP)
         limited_name = _limited(
             request,
@@ -140,9 +144,9 @@ def staff_signin(request: HttpRequest) -> HttpResponse:
             rate=settings.STAFF_SIGNIN_RATE_PER_USERNAME,
             key="post:username",
         )
-        if limited_ip or limited_name:
+        limited = limited_ip or limited_name
+        if limited:
             form = StaffSignInForm(request)
-            _too_many(form)
         elif form.is_valid():
             user = form.get_user()
             if accounts.totp_device_for(user=user) is not None:
@@ -150,7 +154,7 @@ def staff_signin(request: HttpRequest) -> HttpResponse:
                 return redirect("web:staff_totp")
             login(request, user, backend=MODEL_BACKEND)
             return redirect("web:account")
-    return render(request, "web/staff_signin.html", {"nav": "staff", "form": form})
+    return render(request, "web/staff_signin.html", {"nav": "staff", "form": form, "limited": limited})
 
 
 def staff_totp(request: HttpRequest) -> HttpResponse:
@@ -167,8 +171,6 @@ def staff_totp(request: HttpRequest) -> HttpResponse:
             if device is None:
                 form.add_error(None, _("The code is not correct or has expired."))
             else:
-                from django_otp import login as otp_login
-
                 login(request, user, backend=MODEL_BACKEND)
                 otp_login(request, device)
                 return redirect("web:account")

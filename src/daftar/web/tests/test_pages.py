@@ -180,3 +180,48 @@ def test_form_sent_without_csrf_token_is_refused_with_a_persian_page() -> None:
     assert response.status_code == 403
     assert "فرم" in response.content.decode()
     assert not OtpChallenge.objects.exists()
+
+
+def test_office_finder_filters_by_district_and_shows_hours_in_persian_digits(
+    client: Client, office: Office
+) -> None:
+    from daftar.offices.models import LicenceStatus, Zone
+
+    other_zone = Zone.objects.create(city=office.city, number=5, name="منطقه ۵")
+    Office.objects.create(
+        city=office.city,
+        zone=other_zone,
+        code="501",
+        name="دفتر خدمات الکترونیک شهر کد ۵۰۱ — پونک",
+        licence_status=LicenceStatus.ACTIVE,
+        address="تهران، پونک",
+    )
+    Office.objects.create(
+        city=office.city,
+        zone=other_zone,
+        code="502",
+        name="دفتر تعلیق‌شده",
+        licence_status=LicenceStatus.SUSPENDED,
+        address="تهران، پونک",
+    )
+    html = client.get(reverse("web:offices"), {"district": "3"}).content.decode()
+    assert 'data-office-code="1102"' in html
+    assert 'data-office-code="501"' not in html
+    everything = client.get(reverse("web:offices")).content.decode()
+    assert 'data-office-code="501"' in everything
+    assert 'data-office-code="502"' not in everything  # a suspended office is not offered to citizens
+    assert "۰۸:۰۰" in html or "تعطیل" in html
+
+
+@override_settings(STAFF_SIGNIN_RATE_PER_USERNAME="3/h")
+def test_password_guessing_on_one_staff_account_is_stopped(client: Client) -> None:
+    User.objects.create_user(username="operator", password="a-long-password-1")
+    for attempt in range(3):
+        Client(REMOTE_ADDR=f"10.0.0.{attempt}").post(
+            reverse("web:staff_signin"), {"username": "operator", "password": "wrong-password"}
+        )
+    response = Client(REMOTE_ADDR="10.0.0.9").post(
+        reverse("web:staff_signin"), {"username": "operator", "password": "a-long-password-1"}
+    )
+    assert response.status_code == 200
+    assert "بیش از حد" in response.content.decode()
