@@ -147,6 +147,9 @@ CACHES = {
     )
 }
 RATELIMIT_USE_CACHE = "default"
+RATELIMIT_IP_META_KEY = "daftar.web.client_ip.client_ip"
+# The header a trusted reverse proxy sets to the client's address (e.g. HTTP_X_REAL_IP); empty: none.
+DAFTAR_CLIENT_IP_HEADER = os.environ.get("DAFTAR_CLIENT_IP_HEADER", "")
 RATELIMIT_VIEW = "daftar.web.views.ratelimited"
 
 SESSION_COOKIE_HTTPONLY = True

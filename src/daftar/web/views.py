@@ -26,6 +26,7 @@ from daftar.core.errors import DomainError, RateLimited
 from daftar.offices import selectors as offices
 from daftar.sms.selectors import sms_recent
 
+from .client_ip import client_ip
 from .forms import OtpRequestForm, OtpVerifyForm, ProfileForm, StaffSignInForm, TotpForm
 
 SESSION_OTP_CHALLENGE = "otp_challenge"
@@ -92,9 +93,7 @@ def signin(request: HttpRequest) -> HttpResponse:
             _too_many(form)
         else:
             try:
-                issued = accounts.otp_request(
-                    mobile=form.cleaned_data["mobile"], ip=request.META.get("REMOTE_ADDR")
-                )
+                issued = accounts.otp_request(mobile=form.cleaned_data["mobile"], ip=client_ip(request))
             except RateLimited as exc:
                 form.add_error(None, str(exc))
             else:

@@ -225,3 +225,21 @@ def test_password_guessing_on_one_staff_account_is_stopped(client: Client) -> No
     )
     assert response.status_code == 200
     assert "بیش از حد" in response.content.decode()
+
+
+@override_settings(OTP_RATE_PER_IP="1/h", DAFTAR_CLIENT_IP_HEADER="HTTP_X_REAL_IP")
+def test_behind_a_trusted_proxy_each_citizen_has_their_own_limit() -> None:
+    first = Client(REMOTE_ADDR="10.1.1.1", HTTP_X_REAL_IP="5.200.1.1")
+    second = Client(REMOTE_ADDR="10.1.1.1", HTTP_X_REAL_IP="5.200.1.2")
+    assert _request_code(first, "09120000001").status_code == 302
+    assert _request_code(second, "09120000002").status_code == 302
+    assert OtpChallenge.objects.get(mobile="09120000002").requested_ip == "5.200.1.2"
+
+
+@override_settings(OTP_RATE_PER_IP="1/h", DAFTAR_CLIENT_IP_HEADER="")
+def test_a_forged_proxy_header_is_ignored_unless_the_operator_trusts_it() -> None:
+    first = Client(REMOTE_ADDR="10.1.1.1", HTTP_X_REAL_IP="5.200.1.1")
+    second = Client(REMOTE_ADDR="10.1.1.1", HTTP_X_REAL_IP="5.200.1.2")
+    assert _request_code(first, "09120000001").status_code == 302
+    assert _request_code(second, "09120000002").status_code == 200  # same real address: limited
+    assert OtpChallenge.objects.count() == 1
