@@ -145,11 +145,6 @@ def _otp_hash(challenge_id: str, code: str) -> str:
     return hmac.new(key, f"{challenge_id}:{code}".encode(), hashlib.sha256).hexdigest()
 
 
-def _otp_mobile_limits() -> list[tuple[int, int]]:
-    """(count, window seconds) pairs; e.g. 3 codes per 10 minutes and 10 per day."""
-    return list(settings.OTP_MOBILE_LIMITS)
-
-
 def _minutes(seconds: float) -> int:
     return max(1, int(seconds + 59) // 60)
 
@@ -164,7 +159,7 @@ def otp_request(*, mobile: str, ip: str | None = None, purpose: str = OtpPurpose
     canonical = normalize_mobile(mobile)
     now = timezone.now()
     with transaction.atomic():
-        for limit, window in _otp_mobile_limits():
+        for limit, window in settings.OTP_MOBILE_LIMITS:  # (count, window seconds) pairs
             since = now - timedelta(seconds=window)
             recent = list(
                 OtpChallenge.objects.filter(mobile=canonical, created_at__gte=since)

@@ -10,7 +10,6 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from daftar.accounts.models import User
-from daftar.accounts.roles import role_label
 from daftar.core.errors import DomainError, RateLimited
 from daftar.offices.selectors import offices_staff_of
 
@@ -83,7 +82,7 @@ def me(request: HttpRequest) -> MeOut:
     assignments = [
         AssignmentOut(
             role=a.role,
-            role_label=role_label(a.role),
+            role_label=a.role_label,
             city=a.city.code,
             office_code=a.office.code if a.office else None,
         )

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from daftar.accounts.roles import role_label
 from daftar.core.i18n import pick
 
 
@@ -236,3 +237,7 @@ class StaffAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} — {self.role}"
+
+    @property
+    def role_label(self) -> str:
+        return role_label(self.role)

@@ -20,7 +20,6 @@ from django_ratelimit.core import is_ratelimited
 
 from daftar.accounts import services as accounts
 from daftar.accounts.models import User
-from daftar.accounts.roles import role_label
 from daftar.catalog.selectors import categories_list
 from daftar.core.errors import DomainError, RateLimited
 from daftar.offices import selectors as offices
@@ -209,10 +208,7 @@ def totp_setup(request: HttpRequest) -> HttpResponse:
 def account(request: HttpRequest) -> HttpResponse:
     user = request.user
     assert isinstance(user, User)
-    assignments = [
-        {"role": a.role, "role_label": role_label(a.role), "office": a.office, "city": a.city}
-        for a in offices.offices_staff_of(user=user)
-    ]
+    assignments = list(offices.offices_staff_of(user=user))
     profile_form = None
     if not assignments and user.person_id is None:
         profile_form = ProfileForm(request.POST or None)
