@@ -27,7 +27,9 @@ def error_response(
 
 @api.exception_handler(DomainError)
 def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    response = error_response(request, status=exc.status, code=exc.code, message=str(exc))
+    response = error_response(
+        request, status=exc.status, code=exc.code, message=str(exc), fields=exc.field_messages()
+    )
     if isinstance(exc, RateLimited) and exc.retry_after:
         response["Retry-After"] = str(exc.retry_after)
     return response

@@ -26,11 +26,24 @@ class DomainError(Exception):
 
     status: ClassVar[int] = 400
 
-    def __init__(self, code: str, message: StrOrPromise, params: Mapping[str, object] | None = None) -> None:
+    def __init__(
+        self,
+        code: str,
+        message: StrOrPromise,
+        params: Mapping[str, object] | None = None,
+        *,
+        fields: Mapping[str, list[StrOrPromise]] | None = None,
+    ) -> None:
         super().__init__(code, message)
         self.code = code
         self.message = message
         self.params: dict[str, object] = dict(params or {})
+        # Per-field messages (form field or JSON path -> messages) for a form or an API client.
+        self.fields: dict[str, list[StrOrPromise]] = {key: list(value) for key, value in (fields or {}).items()}
+
+    def field_messages(self) -> dict[str, list[str]]:
+        """The field errors rendered in the active language."""
+        return {key: [str(message) for message in messages] for key, messages in self.fields.items()}
 
     def __str__(self) -> str:
         # Rendered on demand so a lazy message follows the language active at display time.
@@ -56,6 +69,12 @@ class InvalidValue(DomainError, ValueError):
     """A value given by a person or a client is malformed or fails its check (digit, checksum…)."""
 
     status: ClassVar[int] = 400
+
+
+class Forbidden(DomainError):
+    """The one asking may not do this (wrong role, wrong office, not their case)."""
+
+    status: ClassVar[int] = 403
 
 
 class NotFound(DomainError):

@@ -216,6 +216,8 @@ class StaffAssignment(models.Model):
     office = models.ForeignKey(
         Office, on_delete=models.PROTECT, related_name="staff_assignments", null=True, blank=True
     )
+    # A municipal department (e.g. urban_planning, revenue); blank means every department.
+    department = models.CharField(_("department"), max_length=48, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 

@@ -51,6 +51,10 @@ INSTALLED_APPS = [
     "daftar.offices",
     # engine
     "daftar.catalog",
+    "daftar.workflow",
+    "daftar.cases",
+    "daftar.documents",
+    "daftar.certificates",
     # faces
     "daftar.api",
     "daftar.web",
