@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import time
+from typing import Any
 
 import pytest
 from django.core.cache import cache
@@ -71,3 +72,145 @@ def captcha_answer(hashkey: str) -> str:
     from captcha.models import CaptchaStore
 
     return CaptchaStore.objects.get(hashkey=hashkey).response
+
+
+# --- the case engine ------------------------------------------------------------------------------
+
+TEST_WORKFLOW = {
+    "start": "submitted",
+    "states": {
+        "submitted": {
+            "name": {"fa": "در انتظار بررسی", "en": "Awaiting review"},
+            "sla_working_days": 2,
+            "on_overdue": {"escalate_to": ["city_administrator"]},
+            "actions": {
+                "accept": {"to": "approval", "roles": ["municipal_reviewer"], "guards": ["documents_verified"]},
+            },
+        },
+        "approval": {
+            "name": {"fa": "در انتظار تأیید نهایی", "en": "Awaiting approval"},
+            "sla_working_days": 3,
+            "actions": {
+                "approve": {
+                    "to": "issued",
+                    "roles": ["municipal_reviewer"],
+                    "effects": ["issue_certificate", "notify_applicant"],
+                },
+            },
+        },
+        "issued": {"name": {"fa": "صادر شد", "en": "Issued"}, "terminal": True},
+    },
+}
+
+TEST_SERVICE = {
+    "code": "building.no_violation_certificate",
+    "version": 1,
+    "category": "building_technical",
+    "name": {"fa": "گواهی عدم خلاف", "en": "No-violation certificate"},
+    "channels": ["office", "online"],
+    "sla_working_days": 7,
+    "links": {"property": "renewal_code"},
+    "intake_schema": {
+        "type": "object",
+        "required": ["renewal_code", "deed_number"],
+        "properties": {
+            "renewal_code": {"type": "string", "title": "کد نوسازی", "format": "renewal_code"},
+            "deed_number": {"type": "string", "title": "شماره سند", "maxLength": 30},
+            "floors": {"type": "integer", "title": "تعداد طبقات", "minimum": 1, "maximum": 60},
+            "use": {
+                "type": "string",
+                "title": "کاربری",
+                "enum": ["residential", "commercial"],
+                "x-enum-titles": ["مسکونی", "تجاری"],
+            },
+        },
+    },
+    "documents": [
+        {"code": "deed", "name": {"fa": "سند مالکیت"}, "types": ["application/pdf", "image/jpeg"], "max_mb": 5},
+        {"code": "photo", "name": {"fa": "عکس ملک"}, "types": ["image/jpeg", "image/png"], "max_mb": 5,
+         "required": False},
+    ],
+    "fees": ["building.no_violation_fee"],
+    "output": {
+        "kind": "certificate",
+        "title": {"fa": "گواهی عدم خلاف", "en": "No-violation certificate"},
+        "valid_days": 90,
+        "fields": ["renewal_code", "deed_number", "use"],
+    },
+    "workflow": TEST_WORKFLOW,
+}
+
+
+@pytest.fixture
+def categories(db: None) -> None:
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from daftar.catalog.services import categories_load
+
+    categories_load(path=Path(settings.DAFTAR_CATALOG_DIR) / "categories.yaml")
+
+
+@pytest.fixture
+def service_version(categories: None) -> Any:
+    from daftar.catalog.models import ServiceCategory
+    from daftar.catalog.services import service_entry_compile, service_version_load
+
+    compiled = service_entry_compile(
+        TEST_SERVICE, workflows={}, categories={c.code: c for c in ServiceCategory.objects.all()}
+    )
+    version, _changed = service_version_load(compiled=compiled)
+    return version
+
+
+def _user(username: str, **extra: Any) -> Any:
+    from daftar.accounts.models import User
+
+    return User.objects.create_user(username=username, password="x-test-password-1405", **extra)
+
+
+@pytest.fixture
+def operator_user(office: Office) -> Any:
+    from daftar.offices.services import staff_assign
+
+    user = _user("operator1", first_name="مریم", last_name="کاظمی")
+    staff_assign(user=user, role="office_operator", city=office.city, office=office)
+    return user
+
+
+@pytest.fixture
+def reviewer_user(city: City) -> Any:
+    from daftar.offices.services import staff_assign
+
+    user = _user("reviewer1", first_name="علی", last_name="رضایی")
+    staff_assign(user=user, role="municipal_reviewer", city=city)
+    return user
+
+
+@pytest.fixture
+def applicant_person(db: None) -> Any:
+    from daftar.accounts.models import Person
+
+    return Person.objects.create(
+        national_code="0012345679", first_name="سارا", last_name="احمدی", mobile="09121234567"
+    )
+
+
+@pytest.fixture
+def citizen_user(applicant_person: Any) -> Any:
+    return _user("09121234567", mobile="09121234567", person=applicant_person)
+
+
+@pytest.fixture
+def filed_case(service_version: Any, office: Office, operator_user: Any, citizen_user: Any) -> Any:
+    from daftar.cases.services import case_file
+
+    return case_file(
+        service=service_version,
+        applicant=citizen_user.person,
+        office=office,
+        channel="office",
+        data={"renewal_code": "۳-۱۲۳-۴۵-۶", "deed_number": "۱۲۳۴۵", "floors": "4", "use": "residential"},
+        actor=operator_user,
+    )

@@ -6,3 +6,6 @@ class CasesConfig(AppConfig):
     name = "daftar.cases"
     label = "cases"
     verbose_name = _("Case files")
+
+    def ready(self) -> None:
+        from . import rules  # noqa: F401 - registers the engine's guards and effects

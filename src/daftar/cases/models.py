@@ -58,6 +58,7 @@ class Case(models.Model):
     due_date = models.DateField(_("overall due date"), null=True, blank=True)
     state_due_date = models.DateField(_("state due date"), null=True, blank=True)
     paused_on = models.DateField(null=True, blank=True)  # the clock stopped on this day
+    return_state_due_date = models.DateField(null=True, blank=True)  # the interrupted state's deadline
     overdue = models.BooleanField(default=False)
     escalated = models.BooleanField(default=False)
 

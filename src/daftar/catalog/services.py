@@ -2,15 +2,33 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import yaml
 from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from daftar.core.errors import InvalidValue
+from daftar.core.errors import Conflict, InvalidValue
+from daftar.core.jalali import local_today, parse_jalali_date
+from daftar.workflow.definition import DefinitionError, workflow_compile
 
-from .models import ServiceCategory
+from .intake import schema_problems, with_field_order
+from .models import Channel, ServiceCategory, ServiceType, ServiceVersion, VersionStatus
+
+SERVICE_CODE = re.compile(r"[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*")
+DOCUMENT_TYPES = ("application/pdf", "image/jpeg", "image/png")
+MAX_DOCUMENT_MB = 20
+LOCATION_MODES = ("none", "optional", "required")
+LINK_KINDS = ("property", "business", "vehicle")
+OUTPUT_KINDS = ("certificate", "permit", "licence", "receipt", "answer")
 
 CATEGORY_FIELDS = ("name", "description", "examples")
 
@@ -38,7 +56,11 @@ def categories_load(*, path: Path) -> int:
         code = str(entry.get("code", "")).strip()
         if not code:
             raise InvalidValue("catalog.category_code", "every category needs a code")
-        values: dict[str, Any] = {"position": position, "icon": entry.get("icon", "")}
+        values: dict[str, Any] = {
+            "position": position,
+            "icon": entry.get("icon", ""),
+            "department": entry.get("department", ""),
+        }
         for field in CATEGORY_FIELDS:
             values[f"{field}_fa"], values[f"{field}_en"] = _bilingual(entry, field, code)
         category = ServiceCategory.objects.filter(code=code).first()
@@ -49,3 +71,287 @@ def categories_load(*, path: Path) -> int:
             ServiceCategory.objects.filter(pk=category.pk).update(**values)
             changed += 1
     return changed
+
+
+# --- service types and versions --------------------------------------------------------------------
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """A YAML loader that refuses a mapping repeating a key (YAML would keep the last silently)."""
+
+
+def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+    seen: set[Any] = set()
+    for key_node, _value in node.value:
+        key = loader.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r}", key_node.start_mark
+            )
+        seen.add(key)
+    loader.flatten_mapping(node)  # type: ignore[no-untyped-call]
+    return dict(loader.construct_pairs(node, deep=deep))  # type: ignore[no-untyped-call]
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def yaml_load_strict(text: str, *, source: str) -> Any:
+    try:
+        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        raise InvalidValue("catalog.yaml", "%(source)s: %(error)s", {"source": source, "error": str(exc)}) from None
+
+
+def _problems_error(label: str, problems: list[str]) -> InvalidValue:
+    return InvalidValue(
+        "catalog.invalid_service", "%(label)s: %(problems)s", {"label": label, "problems": "; ".join(problems)}
+    )
+
+
+def _names(entry: Mapping[str, Any], key: str) -> tuple[str, str]:
+    value = entry.get(key) or {}
+    if isinstance(value, str):
+        return value, ""
+    return str(value.get("fa") or ""), str(value.get("en") or "")
+
+
+def _document_problems(documents: Any) -> list[str]:
+    if not isinstance(documents, list):
+        return ["documents must be a list"]
+    problems, codes = [], set()
+    for index, doc in enumerate(documents, start=1):
+        if not isinstance(doc, Mapping) or not doc.get("code"):
+            problems.append(f"document {index} needs a code")
+            continue
+        code = doc["code"]
+        if code in codes:
+            problems.append(f"document {code!r} is listed twice")
+        codes.add(code)
+        if not _names(doc, "name")[0]:
+            problems.append(f"document {code!r} has no Persian name")
+        types = doc.get("types") or []
+        if not types or any(t not in DOCUMENT_TYPES for t in types):
+            problems.append(f"document {code!r}: types must be among {', '.join(DOCUMENT_TYPES)}")
+        max_mb = doc.get("max_mb", 10)
+        if not isinstance(max_mb, int | float) or not 0 < max_mb <= MAX_DOCUMENT_MB:
+            problems.append(f"document {code!r}: max_mb must be between 0 and {MAX_DOCUMENT_MB}")
+    return problems
+
+
+def _normalised_documents(documents: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    result = []
+    for doc in documents:
+        fa, en = _names(doc, "name")
+        result.append({
+            "code": str(doc["code"]), "name": {"fa": fa, "en": en}, "types": list(doc["types"]),
+            "max_mb": doc.get("max_mb", 10), "required": bool(doc.get("required", True)),
+            "help": str(doc.get("help") or ""),
+        })
+    return result
+
+
+def service_entry_compile(
+    entry: Mapping[str, Any], *, workflows: Mapping[str, Any], categories: Mapping[str, ServiceCategory]
+) -> dict[str, Any]:
+    """Check one catalogue entry and return the field values of its ServiceVersion.
+
+    Every problem is reported at once, each naming the service, so a catalogue author can fix a
+    file in one pass. Raises InvalidValue("catalog.invalid_service").
+    """
+    code = str(entry.get("code") or "")
+    label = f"service {code or '?'}"
+    problems: list[str] = []
+    if not code or not SERVICE_CODE.fullmatch(code):
+        problems.append("code must look like family.snake_case_name")
+    number = entry.get("version")
+    if not isinstance(number, int) or isinstance(number, bool) or number < 1:
+        problems.append("version must be a whole number from 1")
+    category = categories.get(str(entry.get("category") or ""))
+    if category is None:
+        problems.append(f"unknown category {entry.get('category')!r}")
+    name_fa, name_en = _names(entry, "name")
+    if not name_fa:
+        problems.append("name needs a Persian (fa) value")
+    description_fa, description_en = _names(entry, "description")
+    channels = list(entry.get("channels") or [])
+    if not channels or any(channel not in Channel.values for channel in channels):
+        problems.append(f"channels must be a non-empty subset of {', '.join(Channel.values)}")
+    sla = entry.get("sla_working_days")
+    if not isinstance(sla, int) or isinstance(sla, bool) or not 1 <= sla <= 365:
+        problems.append("sla_working_days must be a whole number of days from 1 to 365")
+    location = str(entry.get("location", "none"))
+    if location not in LOCATION_MODES:
+        problems.append(f"location must be one of {', '.join(LOCATION_MODES)}")
+    schema = entry.get("intake_schema")
+    problems += schema_problems(schema)
+    properties = (schema or {}).get("properties") or {} if isinstance(schema, Mapping) else {}
+    links = dict(entry.get("links") or {})
+    for kind, field in links.items():
+        if kind not in LINK_KINDS:
+            problems.append(f"links: unknown record kind {kind!r}")
+        if field not in properties:
+            problems.append(f"links: {kind} names unknown field {field!r}")
+    documents = entry.get("documents") or []
+    problems += _document_problems(documents)
+    output = dict(entry.get("output") or {})
+    if output:
+        if output.get("kind") not in OUTPUT_KINDS:
+            problems.append(f"output kind must be one of {', '.join(OUTPUT_KINDS)}")
+        for field in output.get("fields") or []:
+            if field not in properties:
+                problems.append(f"output prints unknown field {field!r}")
+        title_fa, title_en = _names(output, "title")
+        output["title"] = {"fa": title_fa or name_fa, "en": title_en or name_en}
+    inquiries = list(entry.get("inquiries") or [])
+    for inquiry in inquiries:
+        if not isinstance(inquiry, Mapping) or not inquiry.get("agency") or not inquiry.get("type"):
+            problems.append("every inquiry needs an agency and a type")
+    raw_workflow = entry.get("workflow")
+    workflow_name = ""
+    if isinstance(raw_workflow, str):
+        workflow_name = raw_workflow
+        raw_workflow = workflows.get(raw_workflow)
+        if raw_workflow is None:
+            problems.append(f"unknown workflow {workflow_name!r}")
+    workflow: dict[str, Any] | None = None
+    if raw_workflow is not None:
+        try:
+            workflow = workflow_compile(raw_workflow, label=f"workflow {workflow_name or '(inline)'}")
+        except DefinitionError as exc:
+            problems += [f"{exc.label}: {problem}" for problem in exc.problems]
+    if problems:
+        raise _problems_error(label, problems)
+    assert category is not None and workflow is not None and isinstance(schema, Mapping)
+    values: dict[str, Any] = {
+        "name_fa": name_fa, "name_en": name_en, "description_fa": description_fa,
+        "description_en": description_en, "department": str(entry.get("department") or category.department),
+        "channels": channels, "sla_working_days": sla, "location": location, "links": links,
+        "intake_schema": with_field_order(schema), "documents": _normalised_documents(documents),
+        "fees": list(entry.get("fees") or []), "inquiries": [dict(i) for i in inquiries], "output": output,
+        "workflow": workflow, "workflow_name": workflow_name,
+    }
+    if not values["department"]:
+        raise _problems_error(label, ["no department: give one or set the category's department"])
+    values["content_hash"] = hashlib.sha256(
+        json.dumps(values, sort_keys=True, ensure_ascii=False).encode()
+    ).hexdigest()
+    return {"code": code, "number": number, "category": category, "values": values}
+
+
+def _overlaps(a_from: date, a_to: date | None, b_from: date, b_to: date | None) -> bool:
+    return (b_to is None or a_from <= b_to) and (a_to is None or b_from <= a_to)
+
+
+@transaction.atomic
+def service_version_publish(*, version: ServiceVersion, valid_from: date | None = None) -> ServiceVersion:
+    """Publish a draft from ``valid_from``; the open-ended version before it closes the day before.
+
+    Published versions of one service never overlap in time.
+    """
+    ServiceType.objects.select_for_update().get(pk=version.service_type_id)  # serialise publishers
+    version.refresh_from_db()
+    if version.status == VersionStatus.PUBLISHED:
+        raise Conflict("catalog.already_published", _("This version is already published."))
+    start = valid_from or version.valid_from or local_today()
+    others = list(
+        ServiceVersion.objects.filter(service_type_id=version.service_type_id, status=VersionStatus.PUBLISHED)
+        .exclude(pk=version.pk)
+        .order_by("valid_from")
+    )
+    for other in others:
+        if other.valid_to is None and other.valid_from < start:
+            other.valid_to = start - timedelta(days=1)
+            other.save(update_fields=["valid_to"])
+        if _overlaps(start, version.valid_to, other.valid_from, other.valid_to):
+            raise Conflict(
+                "catalog.overlap",
+                _("Version %(number)s would overlap published version %(other)s."),
+                {"number": version.number, "other": other.number},
+            )
+    version.status = VersionStatus.PUBLISHED
+    version.valid_from = start
+    version.published_at = timezone.now()
+    version.save(update_fields=["status", "valid_from", "published_at"])
+    return version
+
+
+def service_version_load(
+    *, compiled: Mapping[str, Any], status: str = VersionStatus.PUBLISHED, valid_from: date | None = None
+) -> tuple[ServiceVersion, bool]:
+    """Create or update one version from a compiled catalogue entry; returns (version, changed).
+
+    Idempotent. A published version is immutable: a changed entry must carry a new version number.
+    """
+    service_type, _created = ServiceType.objects.get_or_create(
+        code=compiled["code"], defaults={"category": compiled["category"]}
+    )
+    if service_type.category_id != compiled["category"].pk:
+        service_type.category = compiled["category"]
+        service_type.save(update_fields=["category"])
+    values = compiled["values"]
+    version = ServiceVersion.objects.filter(service_type=service_type, number=compiled["number"]).first()
+    if version is not None and version.status == VersionStatus.PUBLISHED:
+        if version.content_hash != values["content_hash"]:
+            raise Conflict(
+                "catalog.published_immutable",
+                _("%(code)s version %(number)s is published and cannot change; give it a new version number."),
+                {"code": service_type.code, "number": version.number},
+            )
+        return version, False
+    if version is not None and version.content_hash == values["content_hash"] and status == VersionStatus.DRAFT:
+        return version, False
+    if version is None:
+        version = ServiceVersion(service_type=service_type, number=compiled["number"])
+    for field, value in values.items():
+        setattr(version, field, value)
+    version.status = VersionStatus.DRAFT
+    version.valid_from = valid_from or local_today()
+    version.save()
+    if status == VersionStatus.PUBLISHED:
+        service_version_publish(version=version, valid_from=valid_from)
+    return version, True
+
+
+@dataclass
+class CatalogReport:
+    services: int = 0
+    changed: int = 0
+    files: list[str] = field(default_factory=list)
+
+
+@transaction.atomic
+def catalog_load(*, directory: Path, check_only: bool = False) -> CatalogReport:
+    """Load categories, workflows and every family file under ``directory`` in one transaction.
+
+    Idempotent. With ``check_only`` everything is validated and nothing is kept.
+    """
+    categories_load(path=directory / "categories.yaml")
+    categories = {category.code: category for category in ServiceCategory.objects.all()}
+    workflows_path = directory / "workflows.yaml"
+    workflows = yaml_load_strict(workflows_path.read_text(encoding="utf-8"), source=workflows_path.name) or {}
+    report, seen, problems = CatalogReport(), set(), []
+    for path in sorted(directory.glob("*.yaml")):
+        if path.name in ("categories.yaml", "workflows.yaml"):
+            continue
+        report.files.append(path.name)
+        entries = yaml_load_strict(path.read_text(encoding="utf-8"), source=path.name) or []
+        for entry in entries:
+            try:
+                compiled = service_entry_compile(entry, workflows=workflows, categories=categories)
+                if compiled["code"] in seen:
+                    raise _problems_error(f"service {compiled['code']}", ["defined twice"])
+                seen.add(compiled["code"])
+                status = str(entry.get("status", VersionStatus.PUBLISHED))
+                valid_from = parse_jalali_date(str(entry["valid_from"])) if entry.get("valid_from") else None
+                _version, changed = service_version_load(compiled=compiled, status=status, valid_from=valid_from)
+            except (InvalidValue, Conflict) as exc:
+                problems.append(f"{path.name}: {exc}")
+                continue
+            report.services += 1
+            report.changed += int(changed)
+    if problems:
+        raise InvalidValue("catalog.invalid", "%(problems)s", {"problems": "\n".join(problems)})
+    if check_only:
+        transaction.set_rollback(True)
+    return report

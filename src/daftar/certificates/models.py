@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -30,6 +31,14 @@ class Certificate(models.Model):
         verbose_name = _("certificate")
         verbose_name_plural = _("certificates")
         ordering = ["-issued_at"]
+        constraints = [
+            # One certificate of a kind per case, unless the earlier one was revoked.
+            models.UniqueConstraint(
+                fields=["case", "kind"],
+                condition=Q(revoked_at__isnull=True),
+                name="certificate_one_live_per_case_kind",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.number

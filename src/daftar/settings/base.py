@@ -12,6 +12,8 @@ from django.utils.translation import gettext_lazy as _
 BASE_DIR = Path(__file__).resolve().parent.parent  # src/daftar
 PROJECT_DIR = BASE_DIR.parent.parent  # repository root
 VAR_DIR = Path(os.environ.get("DAFTAR_VAR_DIR", PROJECT_DIR / "var"))
+# The service catalogue's data files (see docs/catalogue.md).
+DAFTAR_CATALOG_DIR = Path(os.environ.get("DAFTAR_CATALOG_DIR", PROJECT_DIR / "catalog"))
 
 
 def env_bool(name: str, default: bool) -> bool:
@@ -142,6 +144,28 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Uploaded documents go to an S3-compatible bucket when DAFTAR_S3_BUCKET is set (credentials from
+# the standard AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY environment variables), else to MEDIA_ROOT.
+# Either way they are private: documents are only ever served through the permission-checked view.
+if os.environ.get("DAFTAR_S3_BUCKET"):
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["DAFTAR_S3_BUCKET"],
+            "endpoint_url": os.environ.get("DAFTAR_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("DAFTAR_S3_REGION") or None,
+            "default_acl": None,  # the bucket's own policy, private by default
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+
+# Virus scanning of uploads: "clamd" (a ClamAV daemon over TCP) or "signature" (a local simulator
+# that only knows the EICAR test file; dev, tests and the demo). Uploads fail closed without it.
+DAFTAR_VIRUS_SCANNER = os.environ.get("DAFTAR_VIRUS_SCANNER", "clamd")
+DAFTAR_CLAMD_HOST = os.environ.get("DAFTAR_CLAMD_HOST", "127.0.0.1")
+DAFTAR_CLAMD_PORT = int(os.environ.get("DAFTAR_CLAMD_PORT", "3310"))
+DAFTAR_CLAMD_TIMEOUT = float(os.environ.get("DAFTAR_CLAMD_TIMEOUT", "30"))
 
 CACHES = {
     "default": (
@@ -209,6 +233,18 @@ SMS_STORE_SENSITIVE = False
 DEV_SMS_PAGE = False
 
 DAFTAR_DEFAULT_CITY = os.environ.get("DAFTAR_DEFAULT_CITY", "tehran")
+
+# Certificates are signed with Ed25519. The private key is PEM text (DAFTAR_SIGNING_KEY, from the
+# environment) or a PEM file (DAFTAR_SIGNING_KEY_FILE). Dev and test generate one at
+# DAFTAR_SIGNING_KEY_GENERATE_AT when neither is set; production never does (a deploy check fails).
+DAFTAR_SIGNING_KEY = os.environ.get("DAFTAR_SIGNING_KEY", "")
+DAFTAR_SIGNING_KEY_FILE = os.environ.get("DAFTAR_SIGNING_KEY_FILE", "")
+DAFTAR_SIGNING_KEY_GENERATE_AT: Path | None = None
+# Public keys (base64url, raw 32 bytes) of earlier signing keys: old certificates still verify.
+DAFTAR_SIGNING_RETIRED_PUBLIC_KEYS = env_list("DAFTAR_SIGNING_RETIRED_PUBLIC_KEYS")
+# The site's public address, printed in the certificate's QR code (no trailing slash needed).
+DAFTAR_PUBLIC_BASE_URL = os.environ.get("DAFTAR_PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+CERTIFICATE_VERIFY_RATE_PER_IP = os.environ.get("DAFTAR_CERTIFICATE_VERIFY_RATE_PER_IP", "30/m")
 
 LOGGING = {
     "version": 1,

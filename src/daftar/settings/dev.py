@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from .base import *  # noqa: F403
 from .base import env_list
 
@@ -10,5 +12,7 @@ SECRET_KEY = SECRET_KEY or "dev-only-insecure-key-never-used-in-production"  # n
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost")
 SMS_STORE_SENSITIVE = True
 DEV_SMS_PAGE = True
+DAFTAR_VIRUS_SCANNER = os.environ.get("DAFTAR_VIRUS_SCANNER", "signature")  # no ClamAV needed locally
 
 VAR_DIR.mkdir(parents=True, exist_ok=True)  # noqa: F405 - the SQLite file and uploads live here
+DAFTAR_SIGNING_KEY_GENERATE_AT = VAR_DIR / "signing-key.pem"  # noqa: F405 - made on first use, mode 0600

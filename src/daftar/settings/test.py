@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import tempfile
+from pathlib import Path
 
 from .base import *  # noqa: F403
 
@@ -12,8 +14,11 @@ ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only; never in prod
 SMS_STORE_SENSITIVE = True
 DEV_SMS_PAGE = True
+DAFTAR_VIRUS_SCANNER = "signature"  # the EICAR simulator; the clamd client is tested against a fake daemon
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "test"}}
 MEDIA_ROOT = BASE_DIR.parent.parent / "var" / f"test-media-{os.getpid()}"  # noqa: F405
 # The live-server browser tests load CSS and fonts straight from the apps' static folders.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# Certificates are signed with a key made on first use, one per test run, outside the tree.
+DAFTAR_SIGNING_KEY_GENERATE_AT = Path(tempfile.gettempdir()) / f"daftar-test-signing-key-{os.getpid()}.pem"

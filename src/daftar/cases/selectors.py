@@ -1,0 +1,234 @@
+"""Reads of case files: who may see and act, inboxes, search, the citizen's cases, public tracking.
+
+Every list is paginated with a bound and costs a fixed number of queries however many cases exist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser
+from django.core.paginator import Page, Paginator
+from django.db.models import Q, QuerySet
+
+from daftar.accounts.models import User
+from daftar.accounts.roles import ROLE_BY_CODE, Role, Scope
+from daftar.core.jalali import local_today
+from daftar.core.text import digits_only, normalize_for_search, to_latin_digits
+from daftar.offices import calendar
+from daftar.offices.models import City, Holiday, StaffAssignment
+from daftar.offices.selectors import offices_staff_of
+from daftar.workflow.definition import APPLICANT, Workflow
+
+from .models import Case, CaseEvent
+from .tracking import is_well_formed, normalize_tracking_code
+
+MAX_PAGE_SIZE = 100
+# Municipal roles that see every case of their city (read), whatever its state.
+CITY_READERS = {Role.AUDITOR.value, Role.CITY_ADMINISTRATOR.value}
+
+
+def workflow_of(case: Case) -> Workflow:
+    """The (cached) workflow the case's pinned service version defines."""
+    version = case.service_version
+    return _workflow_cached(version.pk, version.content_hash, version.workflow)
+
+
+_cache: dict[tuple[int, str], Workflow] = {}
+
+
+def _workflow_cached(version_id: int, content_hash: str, data: dict[str, Any]) -> Workflow:
+    key = (version_id, content_hash)
+    workflow = _cache.get(key)
+    if workflow is None:
+        if len(_cache) > 1024:
+            _cache.clear()
+        workflow = _cache[key] = Workflow(data)
+    return workflow
+
+
+def _assignment_matches(assignment: StaffAssignment, case: Case) -> bool:
+    spec = ROLE_BY_CODE.get(assignment.role)
+    if spec is None:
+        return False
+    if spec.scope == Scope.OFFICE:
+        return assignment.office_id is not None and assignment.office_id == case.office_id
+    if spec.scope == Scope.CITY:
+        return assignment.city_id == case.city_id and assignment.department in ("", case.department)
+    return False  # agency roles see inquiries, not whole cases
+
+
+def case_roles_of(
+    *, case: Case, user: User | AnonymousUser, assignments: Iterable[StaffAssignment] | None = None
+) -> set[str]:
+    """The roles the user holds *for this case*: "applicant" for their own, staff roles by scope."""
+    if not user.is_authenticated:
+        return set()
+    roles: set[str] = set()
+    if user.person_id is not None and user.person_id == case.applicant_id:
+        roles.add(APPLICANT)
+    rows = assignments if assignments is not None else offices_staff_of(user=user)
+    roles |= {a.role for a in rows if _assignment_matches(a, case)}
+    return roles
+
+
+def case_visible_to(*, case: Case, user: User | AnonymousUser) -> bool:
+    return bool(case_roles_of(case=case, user=user))
+
+
+def sees_internal(roles: set[str]) -> bool:
+    """Staff see internal events; an applicant only the citizen-visible ones."""
+    return bool(roles - {APPLICANT})
+
+
+def case_events_for(*, case: Case, roles: set[str]) -> QuerySet[CaseEvent]:
+    events = CaseEvent.objects.filter(case=case).select_related("actor", "office").order_by("seq")
+    return events if sees_internal(roles) else events.filter(public=True)
+
+
+def _scope_q(assignments: Sequence[StaffAssignment], *, waiting: bool) -> Q | None:
+    """Cases the assignments cover; with ``waiting``, only those waiting on the assignment's role."""
+    combined: Q | None = None
+    for a in assignments:
+        spec = ROLE_BY_CODE.get(a.role)
+        if spec is None or spec.scope == Scope.AGENCY:
+            continue
+        if spec.scope == Scope.OFFICE:
+            if a.office_id is None:
+                continue
+            q = Q(office_id=a.office_id)
+        else:
+            q = Q(city_id=a.city_id)
+            if a.department:
+                q &= Q(department=a.department)
+        if waiting:
+            q &= Q(waiting_on__contains=f"|{a.role}|")
+        combined = q if combined is None else combined | q
+    return combined
+
+
+@dataclass(frozen=True)
+class InboxRow:
+    case: Case
+    working_days_left: int | None  # negative when overdue; None when the clock is paused
+    state_name: dict[str, str]
+
+
+def _days_left(case: Case, *, today: date, holidays: set[date], weekdays: dict[int, frozenset[int]]) -> int | None:
+    due = case.state_due_date or case.due_date
+    if due is None or case.paused_on is not None:
+        return None
+    return calendar.working_days_between(
+        today, due, working_weekdays=weekdays[case.city_id], holidays=holidays
+    )
+
+
+def _rows(cases: Sequence[Case], *, today: date) -> list[InboxRow]:
+    if not cases:
+        return []
+    dues = [d for c in cases for d in (c.state_due_date, c.due_date) if d is not None]
+    low, high = min([today, *dues]), max([today, *dues])
+    city_ids = {c.city_id for c in cases}
+    holidays = set(
+        Holiday.objects.filter(Q(city_id__in=city_ids) | Q(city__isnull=True), date__gte=low - timedelta(days=1),
+                               date__lte=high).values_list("date", flat=True)
+    )
+    weekdays = {c.city_id: frozenset(c.city.working_weekdays) for c in cases}
+    return [
+        InboxRow(
+            case=c,
+            working_days_left=_days_left(c, today=today, holidays=holidays, weekdays=weekdays),
+            state_name=workflow_of(c).state(c.state).name,
+        )
+        for c in cases
+    ]
+
+
+def _listing(queryset: QuerySet[Case]) -> QuerySet[Case]:
+    return queryset.select_related("service_version", "service_type", "applicant", "office", "city", "assignee")
+
+
+def _page(queryset: QuerySet[Case], *, page: int, page_size: int) -> Page[Case]:
+    size = max(1, min(page_size, MAX_PAGE_SIZE))
+    return Paginator(queryset, size).get_page(page)
+
+
+@dataclass(frozen=True)
+class RowsPage:
+    rows: list[InboxRow]
+    page: Page[Case]
+
+
+def inbox_for(*, user: User, page: int = 1, page_size: int = 50, today: date | None = None) -> RowsPage:
+    """Open cases waiting on one of the user's roles within their scope: overdue first, then by due date."""
+    assignments = list(offices_staff_of(user=user))
+    scope = _scope_q(assignments, waiting=True)
+    if scope is None:
+        return RowsPage(rows=[], page=_page(Case.objects.none(), page=1, page_size=page_size))
+    queryset = _listing(Case.objects.filter(scope, closed_at__isnull=True)).order_by(
+        "-overdue", "-escalated", "state_due_date", "created_at"
+    )
+    result = _page(queryset, page=page, page_size=page_size)
+    return RowsPage(rows=_rows(list(result.object_list), today=today or local_today()), page=result)
+
+
+def cases_of_applicant(*, user: User, page: int = 1, page_size: int = 20) -> RowsPage:
+    """The citizen's own cases (as applicant), newest first."""
+    if user.person_id is None:
+        return RowsPage(rows=[], page=_page(Case.objects.none(), page=1, page_size=page_size))
+    queryset = _listing(Case.objects.filter(applicant_id=user.person_id)).order_by("-created_at")
+    result = _page(queryset, page=page, page_size=page_size)
+    return RowsPage(rows=_rows(list(result.object_list), today=local_today()), page=result)
+
+
+def cases_search(*, user: User, query: str, page: int = 1, page_size: int = 50) -> RowsPage:
+    """Staff search within their scope by tracking code, national code, applicant name or renewal code."""
+    assignments = list(offices_staff_of(user=user))
+    scope = _scope_q(assignments, waiting=False)
+    text = (query or "").strip()
+    if scope is None or not text:
+        return RowsPage(rows=[], page=_page(Case.objects.none(), page=1, page_size=page_size))
+    code = normalize_tracking_code(text)
+    digits = digits_only(to_latin_digits(text))
+    match = Q(applicant_name__contains=normalize_for_search(text))
+    if is_well_formed(code):
+        match |= Q(tracking_code=code)
+    if digits and len(digits) in (10, 11) and digits == to_latin_digits(text).strip():
+        match |= Q(applicant__national_code=digits)
+    if any(ch.isdigit() for ch in to_latin_digits(text)):
+        match |= Q(renewal_code=to_latin_digits(text).replace(" ", "").replace("/", "-"))
+    queryset = _listing(Case.objects.filter(scope).filter(match)).order_by("-created_at")
+    result = _page(queryset, page=page, page_size=page_size)
+    return RowsPage(rows=_rows(list(result.object_list), today=local_today()), page=result)
+
+
+def case_for_user(*, tracking_code: str, user: User | AnonymousUser) -> tuple[Case, set[str]] | None:
+    """The case and the user's roles on it, or None when it does not exist *or* is not theirs to see."""
+    code = normalize_tracking_code(tracking_code)
+    if not is_well_formed(code):
+        return None
+    case = _listing(Case.objects.filter(tracking_code=code)).first()
+    if case is None:
+        return None
+    roles = case_roles_of(case=case, user=user)
+    return (case, roles) if roles else None
+
+
+def case_track_public(*, tracking_code: str, national_code: str) -> Case | None:
+    """Public tracking: the case only when the tracking code *and* the applicant's national code match.
+
+    A wrong national code and an unknown code give the same answer (None).
+    """
+    code = normalize_tracking_code(tracking_code)
+    digits = digits_only(to_latin_digits(national_code or ""))
+    if not is_well_formed(code) or len(digits) not in (10, 11):
+        return None
+    return _listing(Case.objects.filter(tracking_code=code, applicant__national_code=digits)).first()
+
+
+def city_of_user(*, user: User) -> City | None:
+    first = offices_staff_of(user=user).first()
+    return first.city if first else None
