@@ -32,7 +32,7 @@ def notify_case_filed(*, case_id: int) -> None:
     case = Case.objects.select_related("applicant", "service_version").get(pk=case_id)
     with translation.override("fa"):
         body = (
-            f"پرونده «{case.service_version.name_fa}» با کد رهگیری {to_persian_digits(display(case.tracking_code))} "
+            f"پرونده «{case.service_version.name_fa}» با کد رهگیری {display(case.tracking_code)} "
             "تشکیل شد. پیگیری: سامانه دفتر"
         )
     _send(case, body, "case_filed")
@@ -42,7 +42,7 @@ def notify_case_state(*, case_id: int) -> None:
     case = Case.objects.select_related("applicant", "service_version").get(pk=case_id)
     state = workflow_of(case).state(case.state)
     body = (
-        f"پرونده {to_persian_digits(display(case.tracking_code))}: {state.name['fa']}. "
+        f"پرونده {display(case.tracking_code)}: {state.name['fa']}. "
         "جزئیات در سامانه دفتر"
     )
     _send(case, body, "case_state")

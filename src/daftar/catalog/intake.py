@@ -111,7 +111,8 @@ def enum_title(spec: Mapping[str, Any], value: Any) -> str:
 
 def _normalise(spec: Mapping[str, Any], value: Any) -> Any:
     if isinstance(value, str):
-        value = normalize_persian(value, multiline=spec.get("x-multiline", False) is True)
+        # Digits are stored Latin so "۱۲۳" typed at one office and "123" at another match in search.
+        value = to_latin_digits(normalize_persian(value, multiline=spec.get("x-multiline", False) is True))
         kind = spec.get("type")
         if value == "":
             return None

@@ -22,3 +22,9 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 # Certificates are signed with a key made on first use, one per test run, outside the tree.
 DAFTAR_SIGNING_KEY_GENERATE_AT = Path(tempfile.gettempdir()) / f"daftar-test-signing-key-{os.getpid()}.pem"
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # A file, not shared-cache memory: concurrent tests (threads) then wait for the writer as in
+    # production instead of failing with "table is locked".
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": str(Path(tempfile.gettempdir()) / f"daftar-test-{os.getpid()}.sqlite3")
+    }

@@ -1,0 +1,167 @@
+"""Filing a case: validation, scope, one transaction, idempotency, tracking codes."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+from django.db import close_old_connections
+from hypothesis import given
+from hypothesis import strategies as st
+
+from daftar.cases.models import Case, CaseEvent, EventKind
+from daftar.cases.services import Location, case_file
+from daftar.cases.tracking import ALPHABET, BODY_LENGTH, check_character, is_well_formed, tracking_code_new
+from daftar.core.errors import Conflict, Forbidden, InvalidValue
+from daftar.offices.models import LicenceStatus
+
+pytestmark = pytest.mark.django_db
+
+
+def test_filing_creates_the_case_in_its_start_state_with_a_timeline_entry(plain_case: Case) -> None:
+    assert plain_case.state == "submitted"
+    assert is_well_formed(plain_case.tracking_code)
+    assert plain_case.waiting_on == "|municipal_reviewer|"
+    assert plain_case.state_due_date is not None and plain_case.due_date is not None
+    assert plain_case.state_due_date < plain_case.due_date
+    events = list(plain_case.events.all())
+    assert [e.kind for e in events] == [EventKind.FILED]
+    assert events[0].to_state == "submitted"
+
+
+def test_filing_normalises_persian_input_and_links_the_property(plain_case: Case) -> None:
+    assert plain_case.data == {"renewal_code": "3-123-45-6", "deed_number": "12345", "floors": 4, "use": "residential"}
+    assert plain_case.renewal_code == "3-123-45-6"
+    assert plain_case.links == {"property": "3-123-45-6"}
+    assert plain_case.applicant_name  # searchable name kept
+
+
+def test_invalid_intake_names_every_field_and_writes_nothing(
+    plain_service: Any, office: Any, operator_user: Any, citizen_user: Any
+) -> None:
+    with pytest.raises(InvalidValue) as caught:
+        case_file(service=plain_service, applicant=citizen_user.person, office=office, channel="office",
+                  data={"renewal_code": "abc", "floors": "100", "use": "castle", "colour": "red"},
+                  actor=operator_user)
+    fields = caught.value.field_messages()
+    assert set(fields) == {"renewal_code", "deed_number", "floors", "use", "colour"}
+    assert Case.objects.count() == 0
+    assert CaseEvent.objects.count() == 0
+
+
+def test_a_suspended_office_cannot_file(
+    plain_service: Any, office: Any, operator_user: Any, citizen_user: Any, intake: Any
+) -> None:
+    office.licence_status = LicenceStatus.SUSPENDED
+    office.save()
+    with pytest.raises(Conflict) as caught:
+        case_file(service=plain_service, applicant=citizen_user.person, office=office, channel="office",
+                  data=intake, actor=operator_user)
+    assert caught.value.code == "case.office_inactive"
+    assert Case.objects.count() == 0
+
+
+def test_an_operator_files_only_at_their_own_office(
+    plain_service: Any, office: Any, other_operator: Any, citizen_user: Any, intake: Any
+) -> None:
+    with pytest.raises(Forbidden):
+        case_file(service=plain_service, applicant=citizen_user.person, office=office, channel="office",
+                  data=intake, actor=other_operator)
+
+
+def test_online_a_citizen_files_only_in_their_own_name(
+    plain_service: Any, citizen_user: Any, operator_user: Any, intake: Any, office: Any
+) -> None:
+    from daftar.accounts.models import Person
+
+    stranger = Person.objects.create(national_code="0499370899", first_name="رضا", last_name="نوری")
+    with pytest.raises(Forbidden):
+        case_file(service=plain_service, applicant=stranger, office=None, channel="online", data=intake,
+                  actor=citizen_user)
+    case = case_file(service=plain_service, applicant=citizen_user.person, office=None, channel="online",
+                     data=intake, actor=citizen_user)
+    assert case.office is None and case.channel == "online"
+
+
+def test_a_required_location_must_be_given_and_its_district_is_found(
+    plain_service: Any, office: Any, operator_user: Any, citizen_user: Any, intake: Any, zone: Any
+) -> None:
+    plain_service.location = "required"
+    plain_service.save()
+    with pytest.raises(InvalidValue):
+        case_file(service=plain_service, applicant=citizen_user.person, office=office, channel="office",
+                  data=intake, actor=operator_user)
+    case = case_file(service=plain_service, applicant=citizen_user.person, office=office, channel="office",
+                     data=intake, actor=operator_user,
+                     location=Location(latitude=35.76, longitude=51.42, address="خیابان ولیعصر"))  # type: ignore[arg-type]
+    assert case.zone == zone
+
+
+def test_the_same_idempotency_key_files_once(
+    plain_service: Any, office: Any, operator_user: Any, citizen_user: Any, intake: Any
+) -> None:
+    first = case_file(service=plain_service, applicant=citizen_user.person, office=office, channel="office",
+                      data=intake, actor=operator_user, idempotency_key="k-1")
+    again = case_file(service=plain_service, applicant=citizen_user.person, office=office, channel="office",
+                      data=intake, actor=operator_user, idempotency_key="k-1")
+    assert first.pk == again.pk
+    assert Case.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_filings_with_the_same_idempotency_key_make_one_case(
+    plain_service: Any, office: Any, operator_user: Any, citizen_user: Any, intake: Any
+) -> None:
+    results: list[int] = []
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(4)
+
+    def file_once() -> None:
+        try:
+            barrier.wait()
+            case = case_file(service=plain_service, applicant=citizen_user.person, office=office,
+                             channel="office", data=intake, actor=operator_user, idempotency_key="double-click")
+            results.append(case.pk)
+        except BaseException as exc:  # collected and asserted below
+            errors.append(exc)
+        finally:
+            close_old_connections()
+
+    threads = [threading.Thread(target=file_once) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors
+    assert len(set(results)) == 1
+    assert Case.objects.count() == 1
+    assert CaseEvent.objects.filter(kind=EventKind.FILED).count() == 1
+
+
+def test_filing_sends_the_tracking_code_by_sms(plain_case: Case, django_capture_on_commit_callbacks: Any) -> None:
+    from daftar.cases.notifications import notify_case_filed
+    from daftar.sms.models import SmsMessage
+
+    notify_case_filed(case_id=plain_case.pk)
+    message = SmsMessage.objects.filter(to="09121234567", purpose="case_filed").get()
+    assert "کد رهگیری" in message.body
+
+
+@given(st.text(alphabet=ALPHABET, min_size=BODY_LENGTH, max_size=BODY_LENGTH), st.data())
+def test_the_check_character_catches_one_wrong_character_and_neighbour_swaps(body: str, data: Any) -> None:
+    code = body + check_character(body)
+    assert is_well_formed(code)
+    position = data.draw(st.integers(min_value=0, max_value=len(code) - 1))
+    wrong = data.draw(st.sampled_from([ch for ch in ALPHABET if ch != code[position]]))
+    assert not is_well_formed(code[:position] + wrong + code[position + 1:])
+    swap = data.draw(st.integers(min_value=0, max_value=len(code) - 2))
+    if code[swap] != code[swap + 1]:
+        swapped = code[:swap] + code[swap + 1] + code[swap] + code[swap + 2:]
+        assert not is_well_formed(swapped)
+
+
+def test_new_tracking_codes_are_well_formed_and_avoid_look_alikes() -> None:
+    codes = {tracking_code_new() for _ in range(2000)}
+    assert len(codes) == 2000
+    assert all(is_well_formed(code) and not set(code) & set("01OIL") for code in codes)
