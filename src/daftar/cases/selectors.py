@@ -232,3 +232,24 @@ def case_track_public(*, tracking_code: str, national_code: str) -> Case | None:
 def city_of_user(*, user: User) -> City | None:
     first = offices_staff_of(user=user).first()
     return first.city if first else None
+
+
+@dataclass(frozen=True)
+class AllowedAction:
+    code: str
+    name: dict[str, str]
+    reason: str  # none | optional | required
+    shared: bool
+
+
+def case_actions_for(*, case: Case, roles: set[str]) -> list[AllowedAction]:
+    """The actions the holder of ``roles`` may take on the case now (guards are checked on acting)."""
+    if case.closed_at is not None:
+        return []
+    workflow = workflow_of(case)
+    state = workflow.state(case.state)
+    return [
+        AllowedAction(code=action.code, name=action.name, reason=action.reason, shared=action.shared)
+        for action in state.actions.values()
+        if workflow.may_take(action, roles, state=state, escalated=case.escalated)
+    ]
