@@ -16,13 +16,14 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/daftar
 DEV := DJANGO_SETTINGS_MODULE=daftar.settings.dev
 TESTENV := DJANGO_SETTINGS_MODULE=daftar.settings.test
 
-.PHONY: help install messages run serve demo check lint typecheck test test-sqlite test-postgres browser-deps postgres clean
+.PHONY: help system-deps install messages run serve demo check lint typecheck test test-sqlite test-postgres browser-deps postgres clean
 
 help:
 	@echo "make run    install, migrate, load the demo city and serve it at http://$(HOST):$(PORT)/"
 	@echo "make test   install and run every check and test (SQLite and PostgreSQL)"
 
 $(STAMP): requirements/dev.lock pyproject.toml
+	$(MAKE) --no-print-directory system-deps
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is required (Debian: apt-get install python3.11 python3.11-venv)"; exit 1; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements/dev.lock
@@ -55,6 +56,13 @@ check: install
 	  DJANGO_ALLOWED_HOSTS=daftar.example DJANGO_SETTINGS_MODULE=daftar.settings.prod \
 	  $(PY) manage.py check --deploy --fail-level WARNING
 	$(PY) scripts/check_translations.py
+
+# WeasyPrint (certificates as PDF) needs Pango; HarfBuzz's subset library keeps the fonts small.
+system-deps:
+	@ldconfig -p | grep -q libpango-1.0 && ldconfig -p | grep -q libharfbuzz-subset || { \
+	  echo "Installing Debian's Pango and HarfBuzz for PDF certificates"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 >/dev/null; }
 
 browser-deps:
 	@test -x /usr/bin/chromium || { echo "Installing Debian's chromium for the browser tests"; \

@@ -84,7 +84,11 @@ TEST_WORKFLOW = {
             "sla_working_days": 2,
             "on_overdue": {"escalate_to": ["city_administrator"]},
             "actions": {
-                "accept": {"to": "approval", "roles": ["municipal_reviewer"], "guards": ["documents_verified"]},
+                "accept": {
+                    "to": "approval",
+                    "roles": ["municipal_reviewer"],
+                    "guards": ["documents_verified"],
+                },
             },
         },
         "approval": {
@@ -126,9 +130,19 @@ TEST_SERVICE = {
         },
     },
     "documents": [
-        {"code": "deed", "name": {"fa": "سند مالکیت"}, "types": ["application/pdf", "image/jpeg"], "max_mb": 5},
-        {"code": "photo", "name": {"fa": "عکس ملک"}, "types": ["image/jpeg", "image/png"], "max_mb": 5,
-         "required": False},
+        {
+            "code": "deed",
+            "name": {"fa": "سند مالکیت"},
+            "types": ["application/pdf", "image/jpeg"],
+            "max_mb": 5,
+        },
+        {
+            "code": "photo",
+            "name": {"fa": "عکس ملک"},
+            "types": ["image/jpeg", "image/png"],
+            "max_mb": 5,
+            "required": False,
+        },
     ],
     "fees": ["building.no_violation_fee"],
     "output": {
@@ -167,7 +181,7 @@ def service_version(categories: None) -> Any:
 def _user(username: str, **extra: Any) -> Any:
     from daftar.accounts.models import User
 
-    return User.objects.create_user(username=username, password="x-test-password-1405", **extra)
+    return User.objects.create_user(username=username, password="x-test-password-1405", **extra)  # noqa: S106
 
 
 @pytest.fixture

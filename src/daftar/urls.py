@@ -3,13 +3,16 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 
-from daftar.api.api import api
+from daftar.api.api import api, not_found
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("api/v1/<path:rest>", not_found),
     path("captcha/", include("captcha.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("daftar.documents.urls")),
+    path("", include("daftar.certificates.urls")),
     path("", include("daftar.web.urls")),
 ]
 

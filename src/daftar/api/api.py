@@ -18,6 +18,19 @@ from .auth import ApiTokenAuth
 api = NinjaAPI(title="Daftar API", version="1", urls_namespace="api-v1", auth=ApiTokenAuth())
 
 
+def _mount_routers() -> None:
+    # Each engine app owns its endpoints (thin handlers over its services and selectors).
+    from daftar.cases.api import router as cases_router
+    from daftar.catalog.api import router as catalog_router
+    from daftar.certificates.api import router as certificates_router
+    from daftar.documents.api import router as documents_router
+
+    api.add_router("/catalog", catalog_router)
+    api.add_router("/", cases_router)
+    api.add_router("/", documents_router)
+    api.add_router("/", certificates_router)
+
+
 def error_response(
     request: HttpRequest, *, status: int, code: str, message: str, fields: dict[str, list[str]] | None = None
 ) -> HttpResponse:
@@ -91,3 +104,11 @@ def me(request: HttpRequest) -> MeOut:
         for a in offices_staff_of(user=user)
     ]
     return MeOut(username=user.username, full_name=user.get_full_name(), assignments=assignments)
+
+
+_mount_routers()
+
+
+def not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
+    """Unknown /api/v1/ paths answer in the API's error shape, not with an HTML page."""
+    return error_response(request, status=404, code="not_found", message=_("No such API endpoint."))

@@ -33,13 +33,18 @@ class Case(models.Model):
     office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="cases", null=True, blank=True)
     channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
     applicant = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="cases")
-    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="filed_cases")
-    idempotency_key = models.CharField(max_length=100, null=True, blank=True, editable=False)
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="filed_cases"
+    )
+    # NULL, not "", when absent: the unique (filer, key) constraint must ignore cases without a key.
+    idempotency_key = models.CharField(max_length=100, null=True, blank=True, editable=False)  # noqa: DJ001
     data = models.JSONField(_("intake data"), default=dict)
     # Record links the service names (property renewal code, vehicle plate, business licence).
     links = models.JSONField(_("record links"), default=dict, blank=True)
     renewal_code = models.CharField(_("renewal code"), max_length=40, blank=True, db_index=True)
-    applicant_name = models.CharField(_("applicant name"), max_length=200, blank=True)  # normalised, for search
+    applicant_name = models.CharField(
+        _("applicant name"), max_length=200, blank=True
+    )  # normalised, for search
     latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     address = models.TextField(_("address"), blank=True)
@@ -51,7 +56,11 @@ class Case(models.Model):
     # "|role|role|": the roles whose inbox shows the case now (denormalised for the inbox query).
     waiting_on = models.CharField(max_length=300, blank=True)
     assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="assigned_cases"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_cases",
     )
     version = models.PositiveIntegerField(default=1)  # optimistic concurrency: bumped by every act
 
@@ -88,7 +97,9 @@ class Case(models.Model):
         ]
         indexes = [
             models.Index(fields=["city", "closed_at", "overdue", "state_due_date"], name="case_inbox_city"),
-            models.Index(fields=["office", "closed_at", "overdue", "state_due_date"], name="case_inbox_office"),
+            models.Index(
+                fields=["office", "closed_at", "overdue", "state_due_date"], name="case_inbox_office"
+            ),
             models.Index(fields=["applicant", "-created_at"], name="case_applicant"),
         ]
 

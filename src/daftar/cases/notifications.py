@@ -6,7 +6,6 @@ import logging
 
 from django.utils import translation
 
-from daftar.core.text import to_persian_digits
 from daftar.sms.providers import SmsDeliveryError
 from daftar.sms.services import sms_send
 
@@ -41,8 +40,5 @@ def notify_case_filed(*, case_id: int) -> None:
 def notify_case_state(*, case_id: int) -> None:
     case = Case.objects.select_related("applicant", "service_version").get(pk=case_id)
     state = workflow_of(case).state(case.state)
-    body = (
-        f"پرونده {display(case.tracking_code)}: {state.name['fa']}. "
-        "جزئیات در سامانه دفتر"
-    )
+    body = f"پرونده {display(case.tracking_code)}: {state.name['fa']}. جزئیات در سامانه دفتر"
     _send(case, body, "case_state")

@@ -117,7 +117,9 @@ class InboxRow:
     state_name: dict[str, str]
 
 
-def _days_left(case: Case, *, today: date, holidays: set[date], weekdays: dict[int, frozenset[int]]) -> int | None:
+def _days_left(
+    case: Case, *, today: date, holidays: set[date], weekdays: dict[int, frozenset[int]]
+) -> int | None:
     due = case.state_due_date or case.due_date
     if due is None or case.paused_on is not None:
         return None
@@ -133,8 +135,9 @@ def _rows(cases: Sequence[Case], *, today: date) -> list[InboxRow]:
     low, high = min([today, *dues]), max([today, *dues])
     city_ids = {c.city_id for c in cases}
     holidays = set(
-        Holiday.objects.filter(Q(city_id__in=city_ids) | Q(city__isnull=True), date__gte=low - timedelta(days=1),
-                               date__lte=high).values_list("date", flat=True)
+        Holiday.objects.filter(
+            Q(city_id__in=city_ids) | Q(city__isnull=True), date__gte=low - timedelta(days=1), date__lte=high
+        ).values_list("date", flat=True)
     )
     weekdays = {c.city_id: frozenset(c.city.working_weekdays) for c in cases}
     return [
@@ -148,7 +151,9 @@ def _rows(cases: Sequence[Case], *, today: date) -> list[InboxRow]:
 
 
 def _listing(queryset: QuerySet[Case]) -> QuerySet[Case]:
-    return queryset.select_related("service_version", "service_type", "applicant", "office", "city", "assignee")
+    return queryset.select_related(
+        "service_version", "service_type", "applicant", "office", "city", "assignee"
+    )
 
 
 def _page(queryset: QuerySet[Case], *, page: int, page_size: int) -> Page[Case]:

@@ -69,9 +69,18 @@ def case_event_append(
         Case.objects.select_for_update().filter(pk=case.pk).values_list("pk", flat=True).first()
         last = CaseEvent.objects.filter(case_id=case.pk).aggregate(last=Max("seq"))["last"] or 0
         return CaseEvent.objects.create(
-            case_id=case.pk, seq=last + 1, kind=kind, action=action, from_state=from_state,
-            to_state=to_state, actor=actor, actor_role=actor_role,
-            office=_actor_office(actor, case), public=public, message=message, payload=dict(payload or {}),
+            case_id=case.pk,
+            seq=last + 1,
+            kind=kind,
+            action=action,
+            from_state=from_state,
+            to_state=to_state,
+            actor=actor,
+            actor_role=actor_role,
+            office=_actor_office(actor, case),
+            public=public,
+            message=message,
+            payload=dict(payload or {}),
         )
 
 
@@ -122,7 +131,9 @@ def _enter_state(case: Case, workflow: Workflow, target: str, *, today: date) ->
             case.state_due_date = None
         if state.sla_working_days is not None and case.state_due_date is None:
             case.state_due_date = working_days_add(city=case.city, start=today, days=state.sla_working_days)
-    case.overdue = bool(case.due_date and case.due_date < today and not state.terminal and not state.clock_paused)
+    case.overdue = bool(
+        case.due_date and case.due_date < today and not state.terminal and not state.clock_paused
+    )
     if state.terminal:
         case.closed_at = timezone.now()
         case.outcome = state.outcome or ""
@@ -150,15 +161,18 @@ def _failed_guards(case: Case, names: tuple[str, ...]) -> list[str]:
 # --- filing --------------------------------------------------------------------------------------
 
 
-def _check_filer(*, service: ServiceVersion, applicant: Person, office: Office | None, channel: str,
-                 actor: User) -> None:
+def _check_filer(
+    *, service: ServiceVersion, applicant: Person, office: Office | None, channel: str, actor: User
+) -> None:
     if channel not in service.channels:
         raise InvalidValue("case.channel", _("This service cannot be filed through this channel."))
     if channel == Channel.OFFICE:
         if office is None:
             raise InvalidValue("case.office_required", _("An office filing needs the office."))
         if not office.can_serve:
-            raise Conflict("case.office_inactive", _("This office's licence is not active; it cannot file cases."))
+            raise Conflict(
+                "case.office_inactive", _("This office's licence is not active; it cannot file cases.")
+            )
         roles = {a.role for a in offices_staff_of(user=actor).filter(office=office)}
         if not roles & FILING_ROLES:
             raise Forbidden("case.not_office_staff", _("Only this office's staff may file cases at it."))
@@ -171,16 +185,23 @@ def _check_filer(*, service: ServiceVersion, applicant: Person, office: Office |
 
 def _check_location(service: ServiceVersion, location: Location | None) -> None:
     if service.location == "required" and location is None:
-        raise InvalidValue("case.location_required", _("This service needs the location on the map."),
-                           fields={"location": [_("This field is required.")]})
+        raise InvalidValue(
+            "case.location_required",
+            _("This service needs the location on the map."),
+            fields={"location": [_("This field is required.")]},
+        )
 
 
 def _record_links(service: ServiceVersion, data: Mapping[str, Any]) -> dict[str, str]:
-    return {kind: str(data[field]) for kind, field in service.links.items() if data.get(field) not in (None, "")}
+    return {
+        kind: str(data[field]) for kind, field in service.links.items() if data.get(field) not in (None, "")
+    }
 
 
 def _existing_for_key(actor: User, key: str, service: ServiceVersion) -> Case | None:
-    existing = Case.objects.filter(filed_by=actor, idempotency_key=key).select_related("service_version").first()
+    existing = (
+        Case.objects.filter(filed_by=actor, idempotency_key=key).select_related("service_version").first()
+    )
     if existing is not None and existing.service_version.service_type_id != service.service_type_id:
         raise Conflict("case.idempotency_key_reused", _("This idempotency key was used for another request."))
     return existing
@@ -216,18 +237,29 @@ def case_file(
     links = _record_links(service, cleaned)
     with transaction.atomic():
         case = Case(
-            service_version=service, service_type_id=service.service_type_id,
-            category_id=service.service_type.category_id, department=service.department, city=city,
-            office=office, channel=channel, applicant=applicant, filed_by=actor, idempotency_key=key,
-            data=cleaned, links=links, renewal_code=links.get("property", ""),
-            applicant_name=normalize_for_search(applicant.display_name), state=workflow.start,
+            service_version=service,
+            service_type_id=service.service_type_id,
+            category_id=service.service_type.category_id,
+            department=service.department,
+            city=city,
+            office=office,
+            channel=channel,
+            applicant=applicant,
+            filed_by=actor,
+            idempotency_key=key,
+            data=cleaned,
+            links=links,
+            renewal_code=links.get("property", ""),
+            applicant_name=normalize_for_search(applicant.display_name),
+            state=workflow.start,
             due_date=working_days_add(city=city, start=today, days=service.sla_working_days),
         )
         if location is not None:
             case.latitude, case.longitude = location.latitude, location.longitude
             case.address = normalize_persian(location.address, multiline=True)
-            case.zone = zone_for_point(city=city, latitude=float(location.latitude),
-                                       longitude=float(location.longitude))
+            case.zone = zone_for_point(
+                city=city, latitude=float(location.latitude), longitude=float(location.longitude)
+            )
         start = workflow.state(workflow.start)
         case.waiting_on = _waiting_on(workflow, workflow.start, escalated=False)
         if start.sla_working_days is not None:
@@ -237,8 +269,14 @@ def case_file(
             winner = _existing_for_key(actor, key or "", service)
             assert winner is not None
             return winner
-        case_event_append(case=case, kind=EventKind.FILED, actor=actor, to_state=workflow.start,
-                          actor_role=channel, message=service.name_fa)
+        case_event_append(
+            case=case,
+            kind=EventKind.FILED,
+            actor=actor,
+            to_state=workflow.start,
+            actor_role=channel,
+            message=service.name_fa,
+        )
         context = EffectContext(actor=actor, action="file", from_state="", to_state=workflow.start)
         _run_effects(case, start.effects_on_enter, context)
         case_auto_advance_on_commit(case_id=case.pk)
@@ -255,9 +293,10 @@ def _insert_with_fresh_code(case: Case, attempts: int = 8) -> None:
             return
         except IntegrityError:
             case.pk = None
-            if case.idempotency_key and Case.objects.filter(
-                filed_by=case.filed_by, idempotency_key=case.idempotency_key
-            ).exists():
+            if (
+                case.idempotency_key
+                and Case.objects.filter(filed_by=case.filed_by, idempotency_key=case.idempotency_key).exists()
+            ):
                 return
     raise Conflict("case.tracking_code_exhausted", _("Could not allocate a tracking code; try again."))
 
@@ -295,36 +334,61 @@ def case_act(
     with transaction.atomic():
         fresh = Case.objects.select_related("service_version", "city", "office", "applicant").get(pk=case.pk)
         if fresh.version != expected_version:
-            raise Conflict("case.stale", _("Someone else changed this case meanwhile; reload it and try again."))
+            raise Conflict(
+                "case.stale", _("Someone else changed this case meanwhile; reload it and try again.")
+            )
         workflow = workflow_of(fresh)
         state = workflow.state(fresh.state)
         act = state.actions.get(action)
         if act is None:
-            raise Conflict("case.action_unavailable", _("This action is not available in the case's current state."))
-        roles = workflow.may_take(act, case_roles_of(case=fresh, user=actor), state=state, escalated=fresh.escalated)
+            raise Conflict(
+                "case.action_unavailable", _("This action is not available in the case's current state.")
+            )
+        roles = workflow.may_take(
+            act, case_roles_of(case=fresh, user=actor), state=state, escalated=fresh.escalated
+        )
         if not roles:
             raise Forbidden("case.role", _("You may not take this action on this case."))
         text = normalize_persian(reason or "", multiline=True)
         if act.reason == "required" and not text:
-            raise InvalidValue("case.reason_required", _("A reason is required for this action."),
-                               fields={"reason": [_("This field is required.")]})
+            raise InvalidValue(
+                "case.reason_required",
+                _("A reason is required for this action."),
+                fields={"reason": [_("This field is required.")]},
+            )
         failed = _failed_guards(fresh, act.guards)
         if failed:
             raise Conflict("case.guard_failed", "%(reasons)s", {"reasons": " ".join(failed)})
         claimed = Case.objects.filter(pk=fresh.pk, version=expected_version).update(version=F("version") + 1)
         if not claimed:
-            raise Conflict("case.stale", _("Someone else changed this case meanwhile; reload it and try again."))
+            raise Conflict(
+                "case.stale", _("Someone else changed this case meanwhile; reload it and try again.")
+            )
         fresh.version = expected_version + 1
         origin = fresh.state
         target = fresh.return_state if act.to == RETURN else act.to
         _enter_state(fresh, workflow, target, today=local_today())
         fresh.save()
         case_event_append(
-            case=fresh, kind=EventKind.ACTION, actor=actor, action=action, from_state=origin, to_state=target,
-            actor_role=sorted(roles)[0], public=act.public, message=text, payload=dict(payload or {}),
+            case=fresh,
+            kind=EventKind.ACTION,
+            actor=actor,
+            action=action,
+            from_state=origin,
+            to_state=target,
+            actor_role=sorted(roles)[0],
+            public=act.public,
+            message=text,
+            payload=dict(payload or {}),
         )
-        context = EffectContext(actor=actor, action=action, from_state=origin, to_state=target,
-                                payload=dict(payload or {}), reason=text)
+        context = EffectContext(
+            actor=actor,
+            action=action,
+            from_state=origin,
+            to_state=target,
+            payload=dict(payload or {}),
+            reason=text,
+        )
         _run_effects(fresh, act.effects, context)
         _run_effects(fresh, workflow.state(target).effects_on_enter, context)
         case_auto_advance_on_commit(case_id=fresh.pk)
@@ -345,7 +409,9 @@ def case_auto_advance(*, case_id: int) -> Case:
             case.version += 1
             _enter_state(case, workflow, chosen["to"], today=local_today())
             case.save()
-            case_event_append(case=case, kind=EventKind.AUTO, actor=None, from_state=origin, to_state=case.state)
+            case_event_append(
+                case=case, kind=EventKind.AUTO, actor=None, from_state=origin, to_state=case.state
+            )
             context = EffectContext(actor=None, action="", from_state=origin, to_state=case.state)
             _run_effects(case, tuple(chosen.get("effects") or ()), context)
             _run_effects(case, workflow.state(case.state).effects_on_enter, context)
@@ -379,8 +445,9 @@ def cases_sweep_overdue(*, today: date | None = None, batch: int = 500) -> int:
     marked = 0
     while True:
         ids = list(
-            Case.objects.filter(due, closed_at__isnull=True, paused_on__isnull=True, overdue=False)
-            .values_list("pk", flat=True)[:batch]
+            Case.objects.filter(
+                due, closed_at__isnull=True, paused_on__isnull=True, overdue=False
+            ).values_list("pk", flat=True)[:batch]
         )
         if not ids:
             return marked
@@ -397,7 +464,10 @@ def cases_sweep_overdue(*, today: date | None = None, batch: int = 500) -> int:
                     case.waiting_on = _waiting_on(workflow, case.state, escalated=True)
                 case.save(update_fields=["overdue", "escalated", "waiting_on", "updated_at"])
                 case_event_append(
-                    case=case, kind=EventKind.OVERDUE, actor=None, public=False,
+                    case=case,
+                    kind=EventKind.OVERDUE,
+                    actor=None,
+                    public=False,
                     payload={"state": case.state, "escalated_to": list(state.escalate_to)},
                 )
                 marked += 1
@@ -413,8 +483,11 @@ def case_rate(*, case: Case, actor: User, rating: int, comment: str = "") -> Cas
     if case.closed_at is None:
         raise Conflict("case.rate_open", _("A case can be rated once it is closed."))
     if not isinstance(rating, int) or not 1 <= rating <= 5:
-        raise InvalidValue("case.rating_range", _("The rating is a whole number from 1 to 5."),
-                           fields={"rating": [_("The rating is a whole number from 1 to 5.")]})
+        raise InvalidValue(
+            "case.rating_range",
+            _("The rating is a whole number from 1 to 5."),
+            fields={"rating": [_("The rating is a whole number from 1 to 5.")]},
+        )
     with transaction.atomic():
         updated = Case.objects.filter(pk=case.pk, rating__isnull=True).update(
             rating=rating, rating_comment=normalize_persian(comment or "", multiline=True)[:2000]
@@ -422,5 +495,7 @@ def case_rate(*, case: Case, actor: User, rating: int, comment: str = "") -> Cas
         if not updated:
             raise Conflict("case.already_rated", _("This case has already been rated."))
         case.refresh_from_db()
-        case_event_append(case=case, kind=EventKind.RATED, actor=actor, public=True, payload={"rating": rating})
+        case_event_append(
+            case=case, kind=EventKind.RATED, actor=actor, public=True, payload={"rating": rating}
+        )
     return case

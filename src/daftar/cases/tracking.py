@@ -30,9 +30,8 @@ def tracking_code_new() -> str:
 
 
 def normalize_tracking_code(text: str) -> str:
-    """Upper-case, Latin digits, no spaces or dashes; the common look-alikes mapped back."""
-    cleaned = to_latin_digits(text or "").upper().replace("-", "").replace(" ", "").strip()
-    return cleaned.translate(str.maketrans({"O": "0", "I": "1", "L": "1"}))
+    """Upper-case, Latin digits, no spaces or dashes."""
+    return to_latin_digits(text or "").upper().replace("-", "").replace(" ", "").strip()
 
 
 def is_well_formed(code: str) -> bool:

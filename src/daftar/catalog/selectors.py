@@ -39,7 +39,8 @@ def services_current(
     if query.strip():
         needle = normalize_for_search(query)
         result = [
-            v for v in result
+            v
+            for v in result
             if needle in normalize_for_search(v.name_fa) or needle in v.name_en.lower() or needle in v.code
         ]
     return result

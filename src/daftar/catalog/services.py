@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -83,14 +84,12 @@ class _StrictLoader(yaml.SafeLoader):
 def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
     seen: set[Any] = set()
     for key_node, _value in node.value:
-        key = loader.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+        key = loader.construct_object(key_node, deep=deep)
         if key in seen:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r}", key_node.start_mark
-            )
+            raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
         seen.add(key)
-    loader.flatten_mapping(node)  # type: ignore[no-untyped-call]
-    return dict(loader.construct_pairs(node, deep=deep))  # type: ignore[no-untyped-call]
+    loader.flatten_mapping(node)
+    return dict(loader.construct_pairs(node, deep=deep))
 
 
 _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
@@ -100,12 +99,16 @@ def yaml_load_strict(text: str, *, source: str) -> Any:
     try:
         return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
-        raise InvalidValue("catalog.yaml", "%(source)s: %(error)s", {"source": source, "error": str(exc)}) from None
+        raise InvalidValue(
+            "catalog.yaml", "%(source)s: %(error)s", {"source": source, "error": str(exc)}
+        ) from None
 
 
 def _problems_error(label: str, problems: list[str]) -> InvalidValue:
     return InvalidValue(
-        "catalog.invalid_service", "%(label)s: %(problems)s", {"label": label, "problems": "; ".join(problems)}
+        "catalog.invalid_service",
+        "%(label)s: %(problems)s",
+        {"label": label, "problems": "; ".join(problems)},
     )
 
 
@@ -143,11 +146,16 @@ def _normalised_documents(documents: list[Mapping[str, Any]]) -> list[dict[str, 
     result = []
     for doc in documents:
         fa, en = _names(doc, "name")
-        result.append({
-            "code": str(doc["code"]), "name": {"fa": fa, "en": en}, "types": list(doc["types"]),
-            "max_mb": doc.get("max_mb", 10), "required": bool(doc.get("required", True)),
-            "help": str(doc.get("help") or ""),
-        })
+        result.append(
+            {
+                "code": str(doc["code"]),
+                "name": {"fa": fa, "en": en},
+                "types": list(doc["types"]),
+                "max_mb": doc.get("max_mb", 10),
+                "required": bool(doc.get("required", True)),
+                "help": str(doc.get("help") or ""),
+            }
+        )
     return result
 
 
@@ -222,14 +230,26 @@ def service_entry_compile(
             problems += [f"{exc.label}: {problem}" for problem in exc.problems]
     if problems:
         raise _problems_error(label, problems)
-    assert category is not None and workflow is not None and isinstance(schema, Mapping)
+    assert category is not None
+    assert workflow is not None
+    assert isinstance(schema, Mapping)
     values: dict[str, Any] = {
-        "name_fa": name_fa, "name_en": name_en, "description_fa": description_fa,
-        "description_en": description_en, "department": str(entry.get("department") or category.department),
-        "channels": channels, "sla_working_days": sla, "location": location, "links": links,
-        "intake_schema": with_field_order(schema), "documents": _normalised_documents(documents),
-        "fees": list(entry.get("fees") or []), "inquiries": [dict(i) for i in inquiries], "output": output,
-        "workflow": workflow, "workflow_name": workflow_name,
+        "name_fa": name_fa,
+        "name_en": name_en,
+        "description_fa": description_fa,
+        "description_en": description_en,
+        "department": str(entry.get("department") or category.department),
+        "channels": channels,
+        "sla_working_days": sla,
+        "location": location,
+        "links": links,
+        "intake_schema": with_field_order(schema),
+        "documents": _normalised_documents(documents),
+        "fees": list(entry.get("fees") or []),
+        "inquiries": [dict(i) for i in inquiries],
+        "output": output,
+        "workflow": workflow,
+        "workflow_name": workflow_name,
     }
     if not values["department"]:
         raise _problems_error(label, ["no department: give one or set the category's department"])
@@ -295,11 +315,15 @@ def service_version_load(
         if version.content_hash != values["content_hash"]:
             raise Conflict(
                 "catalog.published_immutable",
-                _("%(code)s version %(number)s is published and cannot change; give it a new version number."),
+                _("%(code)s version %(number)s is published and cannot change; give it a new number."),
                 {"code": service_type.code, "number": version.number},
             )
         return version, False
-    if version is not None and version.content_hash == values["content_hash"] and status == VersionStatus.DRAFT:
+    if (
+        version is not None
+        and version.content_hash == values["content_hash"]
+        and status == VersionStatus.DRAFT
+    ):
         return version, False
     if version is None:
         version = ServiceVersion(service_type=service_type, number=compiled["number"])
@@ -317,7 +341,7 @@ def service_version_load(
 class CatalogReport:
     services: int = 0
     changed: int = 0
-    files: list[str] = field(default_factory=list)
+    files: list[str] = dataclasses.field(default_factory=list)
 
 
 @transaction.atomic
@@ -344,7 +368,9 @@ def catalog_load(*, directory: Path, check_only: bool = False) -> CatalogReport:
                 seen.add(compiled["code"])
                 status = str(entry.get("status", VersionStatus.PUBLISHED))
                 valid_from = parse_jalali_date(str(entry["valid_from"])) if entry.get("valid_from") else None
-                _version, changed = service_version_load(compiled=compiled, status=status, valid_from=valid_from)
+                _version, changed = service_version_load(
+                    compiled=compiled, status=status, valid_from=valid_from
+                )
             except (InvalidValue, Conflict) as exc:
                 problems.append(f"{path.name}: {exc}")
                 continue

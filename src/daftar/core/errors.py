@@ -39,7 +39,9 @@ class DomainError(Exception):
         self.message = message
         self.params: dict[str, object] = dict(params or {})
         # Per-field messages (form field or JSON path -> messages) for a form or an API client.
-        self.fields: dict[str, list[StrOrPromise]] = {key: list(value) for key, value in (fields or {}).items()}
+        self.fields: dict[str, list[StrOrPromise]] = {
+            key: list(value) for key, value in (fields or {}).items()
+        }
 
     def field_messages(self) -> dict[str, list[str]]:
         """The field errors rendered in the active language."""

@@ -24,7 +24,12 @@ RETURN = "@return"  # "back to the state the case came from" (after correction o
 
 CORRECTION, SUSPENDED, WITHDRAWN, REJECTED = "correction", "suspended", "withdrawn", "rejected"
 SHARED_STATES = (CORRECTION, SUSPENDED, WITHDRAWN, REJECTED)
-SHARED_GROUPS = {"correction": CORRECTION, "suspension": SUSPENDED, "withdrawal": WITHDRAWN, "rejection": REJECTED}
+SHARED_GROUPS = {
+    "correction": CORRECTION,
+    "suspension": SUSPENDED,
+    "withdrawal": WITHDRAWN,
+    "rejection": REJECTED,
+}
 SHARED_ACTIONS = ("request_correction", "resubmit", "suspend", "resume", "withdraw", "reject")
 REASON_MODES = ("none", "optional", "required")
 OUTCOMES = ("approved", "rejected", "withdrawn")
@@ -84,8 +89,14 @@ class _Compiler:
     def problem(self, text: str) -> None:
         self.problems.append(text)
 
-    def check_names(self, where: str, *, roles: Iterable[str] = (), guard_names: Iterable[str] = (),
-                    effect_names: Iterable[str] = ()) -> None:
+    def check_names(
+        self,
+        where: str,
+        *,
+        roles: Iterable[str] = (),
+        guard_names: Iterable[str] = (),
+        effect_names: Iterable[str] = (),
+    ) -> None:
         for role in roles:
             if role not in self.roles:
                 self.problem(f"{where}: unknown role {role!r}")
@@ -102,7 +113,9 @@ class _Compiler:
             self.problem(f"{where}: must be a mapping with 'to' and 'roles'")
             return None
         roles, action_guards, action_effects = (
-            _str_list(spec.get("roles")), _str_list(spec.get("guards")), _str_list(spec.get("effects"))
+            _str_list(spec.get("roles")),
+            _str_list(spec.get("guards")),
+            _str_list(spec.get("effects")),
         )
         if not roles:
             self.problem(f"{where}: no role may take it")
@@ -162,7 +175,9 @@ class _Compiler:
             sla = None
         on_overdue = spec.get("on_overdue") or {}
         escalate = _str_list(on_overdue.get("escalate_to")) if isinstance(on_overdue, Mapping) else []
-        self.check_names(f"state {name!r}", roles=escalate, effect_names=_str_list(spec.get("effects_on_enter")))
+        self.check_names(
+            f"state {name!r}", roles=escalate, effect_names=_str_list(spec.get("effects_on_enter"))
+        )
         autos = []
         for index, auto in enumerate(spec.get("auto") or []):
             if not isinstance(auto, Mapping) or not auto.get("to"):
@@ -170,8 +185,9 @@ class _Compiler:
                 continue
             auto_guards = _str_list(auto.get("guards"))
             self.check_names(f"state {name!r}, automatic transition {index + 1}", guard_names=auto_guards)
-            autos.append({"to": str(auto["to"]), "guards": auto_guards,
-                          "effects": _str_list(auto.get("effects"))})
+            autos.append(
+                {"to": str(auto["to"]), "guards": auto_guards, "effects": _str_list(auto.get("effects"))}
+            )
             self.check_names(f"state {name!r}", effect_names=autos[-1]["effects"])
         actions = self.actions(name, spec.get("actions"))
         if terminal and (actions or autos):
@@ -205,10 +221,14 @@ class _Compiler:
         for name, state in states.items():
             for action_name, action in state["actions"].items():
                 if action["to"] not in states:
-                    self.problem(f"state {name!r}, action {action_name!r}: leads to unknown state {action['to']!r}")
+                    self.problem(
+                        f"state {name!r}, action {action_name!r}: leads to unknown state {action['to']!r}"
+                    )
             for auto in state["auto"]:
                 if auto["to"] not in states:
-                    self.problem(f"state {name!r}: automatic transition leads to unknown state {auto['to']!r}")
+                    self.problem(
+                        f"state {name!r}: automatic transition leads to unknown state {auto['to']!r}"
+                    )
             if not state["terminal"] and not state["actions"] and not state["auto"]:
                 self.problem(f"state {name!r} is a dead end: it is not terminal and has no action")
         if not any(state["terminal"] for state in states.values()):
@@ -228,8 +248,10 @@ class _Compiler:
         return {"start": start, "order": list(states), "states": states}
 
     def check_graph(self, start: str, states: dict[str, dict[str, Any]]) -> None:
-        edges = {name: {a["to"] for a in s["actions"].values()} | {a["to"] for a in s["auto"]}
-                 for name, s in states.items()}
+        edges = {
+            name: {a["to"] for a in s["actions"].values()} | {a["to"] for a in s["auto"]}
+            for name, s in states.items()
+        }
         seen, queue = {start}, deque([start])
         while queue:
             for target in edges[queue.popleft()]:
@@ -257,25 +279,44 @@ class _Compiler:
 
     def add_shared(self, states: dict[str, dict[str, Any]], chosen: set[str]) -> None:
         def shared_action(name: str, to: str, roles: list[str], reason: str) -> dict[str, Any]:
-            return {"name": _SHARED_NAMES[name], "to": to, "roles": roles, "guards": [], "effects": [],
-                    "reason": reason, "public": True, "shared": True}
+            return {
+                "name": _SHARED_NAMES[name],
+                "to": to,
+                "roles": roles,
+                "guards": [],
+                "effects": [],
+                "reason": reason,
+                "public": True,
+                "shared": True,
+            }
 
-        def shared_state(name: str, *, terminal: bool, outcome: str | None = None,
-                         actions: dict[str, Any] | None = None) -> dict[str, Any]:
-            return {"name": _SHARED_NAMES[name], "terminal": terminal, "outcome": outcome,
-                    "sla_working_days": None, "clock": "running" if terminal else "paused",
-                    "escalate_to": [], "effects_on_enter": [], "auto": [], "actions": actions or {},
-                    "shared": True}
+        def shared_state(
+            name: str, *, terminal: bool, outcome: str | None = None, actions: dict[str, Any] | None = None
+        ) -> dict[str, Any]:
+            return {
+                "name": _SHARED_NAMES[name],
+                "terminal": terminal,
+                "outcome": outcome,
+                "sla_working_days": None,
+                "clock": "running" if terminal else "paused",
+                "escalate_to": [],
+                "effects_on_enter": [],
+                "auto": [],
+                "actions": actions or {},
+                "shared": True,
+            }
 
         all_staff: set[str] = set()
-        for name, state in list(states.items()):
+        for _name, state in list(states.items()):
             if state["terminal"]:
                 continue
             staff = sorted({role for a in state["actions"].values() for role in a["roles"]} - {APPLICANT})
             all_staff.update(staff)
             extra: dict[str, dict[str, Any]] = {}
             if staff and CORRECTION in chosen:
-                extra["request_correction"] = shared_action("request_correction", CORRECTION, staff, "required")
+                extra["request_correction"] = shared_action(
+                    "request_correction", CORRECTION, staff, "required"
+                )
             if staff and SUSPENDED in chosen:
                 extra["suspend"] = shared_action("suspend", SUSPENDED, staff, "required")
             if staff and REJECTED in chosen:
@@ -284,15 +325,26 @@ class _Compiler:
                 extra["withdraw"] = shared_action("withdraw", WITHDRAWN, list(FILER_ROLES), "optional")
             state["actions"].update(extra)
         if CORRECTION in chosen:
-            states[CORRECTION] = shared_state(CORRECTION, terminal=False, actions={
-                "resubmit": shared_action("resubmit", RETURN, list(FILER_ROLES), "optional"),
-                **({"withdraw": shared_action("withdraw", WITHDRAWN, list(FILER_ROLES), "optional")}
-                   if WITHDRAWN in chosen else {}),
-            })
+            states[CORRECTION] = shared_state(
+                CORRECTION,
+                terminal=False,
+                actions={
+                    "resubmit": shared_action("resubmit", RETURN, list(FILER_ROLES), "optional"),
+                    **(
+                        {"withdraw": shared_action("withdraw", WITHDRAWN, list(FILER_ROLES), "optional")}
+                        if WITHDRAWN in chosen
+                        else {}
+                    ),
+                },
+            )
         if SUSPENDED in chosen:
-            states[SUSPENDED] = shared_state(SUSPENDED, terminal=False, actions={
-                "resume": shared_action("resume", RETURN, sorted(all_staff), "optional"),
-            })
+            states[SUSPENDED] = shared_state(
+                SUSPENDED,
+                terminal=False,
+                actions={
+                    "resume": shared_action("resume", RETURN, sorted(all_staff), "optional"),
+                },
+            )
         if WITHDRAWN in chosen:
             states[WITHDRAWN] = shared_state(WITHDRAWN, terminal=True, outcome="withdrawn")
         if REJECTED in chosen:
@@ -349,16 +401,29 @@ class Workflow:
         for code, raw in data["states"].items():
             actions = {
                 name: Action(
-                    code=name, name=a["name"], to=a["to"], roles=tuple(a["roles"]), guards=tuple(a["guards"]),
-                    effects=tuple(a["effects"]), reason=a["reason"], public=a["public"], shared=a["shared"],
+                    code=name,
+                    name=a["name"],
+                    to=a["to"],
+                    roles=tuple(a["roles"]),
+                    guards=tuple(a["guards"]),
+                    effects=tuple(a["effects"]),
+                    reason=a["reason"],
+                    public=a["public"],
+                    shared=a["shared"],
                 )
                 for name, a in raw["actions"].items()
             }
             self.states[code] = State(
-                code=code, name=raw["name"], terminal=raw["terminal"], outcome=raw["outcome"],
-                sla_working_days=raw["sla_working_days"], clock_paused=raw["clock"] == "paused",
-                escalate_to=tuple(raw["escalate_to"]), effects_on_enter=tuple(raw["effects_on_enter"]),
-                auto=tuple(raw["auto"]), actions=actions,
+                code=code,
+                name=raw["name"],
+                terminal=raw["terminal"],
+                outcome=raw["outcome"],
+                sla_working_days=raw["sla_working_days"],
+                clock_paused=raw["clock"] == "paused",
+                escalate_to=tuple(raw["escalate_to"]),
+                effects_on_enter=tuple(raw["effects_on_enter"]),
+                auto=tuple(raw["auto"]),
+                actions=actions,
             )
 
     def state(self, code: str) -> State:

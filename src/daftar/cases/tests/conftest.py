@@ -27,7 +27,12 @@ PLAIN_WORKFLOW = {
             "sla_working_days": 3,
             "actions": {
                 "approve": {"to": "done", "roles": ["municipal_reviewer"], "effects": ["notify_applicant"]},
-                "note": {"to": "approval", "roles": ["municipal_reviewer"], "reason": "required", "public": False},
+                "note": {
+                    "to": "approval",
+                    "roles": ["municipal_reviewer"],
+                    "reason": "required",
+                    "public": False,
+                },
             },
         },
         "done": {"name": {"fa": "انجام شد"}, "terminal": True},
@@ -55,7 +60,11 @@ def plain_case(plain_service: Any, office: Office, operator_user: Any, citizen_u
     from daftar.cases.services import case_file
 
     return case_file(
-        service=plain_service, applicant=citizen_user.person, office=office, channel="office", data=intake,
+        service=plain_service,
+        applicant=citizen_user.person,
+        office=office,
+        channel="office",
+        data=intake,
         actor=operator_user,
     )
 

@@ -32,16 +32,21 @@ def test_a_reviewer_moves_the_case_and_the_timeline_records_it(plain_case: Case,
     event = case.events.order_by("-seq").first()
     assert event is not None
     assert (event.kind, event.action, event.from_state, event.to_state) == (
-        EventKind.ACTION, "accept", "submitted", "approval"
+        EventKind.ACTION,
+        "accept",
+        "submitted",
+        "approval",
     )
-    assert event.actor == reviewer_user and event.actor_role == "municipal_reviewer"
+    assert event.actor == reviewer_user
+    assert event.actor_role == "municipal_reviewer"
 
 
 def test_an_operator_may_not_take_a_reviewers_action(plain_case: Case, operator_user: Any) -> None:
     with pytest.raises(Forbidden):
         act(plain_case, "accept", operator_user)
     plain_case.refresh_from_db()
-    assert plain_case.state == "submitted" and plain_case.version == 1
+    assert plain_case.state == "submitted"
+    assert plain_case.version == 1
 
 
 def test_a_reviewer_of_another_department_may_not_act(plain_case: Case, city: Any) -> None:
@@ -80,16 +85,17 @@ def test_two_people_acting_at_once_exactly_one_wins(plain_case: Case, reviewer_u
     def attempt(user: Any, action: str) -> None:
         try:
             barrier.wait()
-            case_act(case=plain_case, action=action, actor=user, expected_version=1,
-                     reason="مدارک ناقص است")
+            case_act(case=plain_case, action=action, actor=user, expected_version=1, reason="مدارک ناقص است")
             outcomes.append("won")
         except Conflict as exc:
             outcomes.append(exc.code)
         finally:
             close_old_connections()
 
-    threads = [threading.Thread(target=attempt, args=(reviewer_user, "accept")),
-               threading.Thread(target=attempt, args=(second, "request_correction"))]
+    threads = [
+        threading.Thread(target=attempt, args=(reviewer_user, "accept")),
+        threading.Thread(target=attempt, args=(second, "request_correction")),
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -117,7 +123,8 @@ def test_correction_pauses_the_clock_and_resubmission_returns_with_deadlines_mov
 
     paused = working_days_count(city=case.city, start=local_today(), end=later)
     assert case.state == "submitted"
-    assert case.paused_on is None and case.return_state == ""
+    assert case.paused_on is None
+    assert case.return_state == ""
     assert case.due_date == working_days_add(city=case.city, start=filed_due, days=paused)
     assert case.state_due_date == working_days_add(city=case.city, start=state_due, days=paused)
 
@@ -127,15 +134,19 @@ def test_suspension_needs_a_reason_and_resume_returns_to_the_same_state(
 ) -> None:
     case = act(plain_case, "accept", reviewer_user)
     case = act(case, "suspend", reviewer_user, reason="در انتظار رأی کمیسیون ماده ۱۰۰")
-    assert case.state == "suspended" and case.is_paused
+    assert case.state == "suspended"
+    assert case.is_paused
     assert case.state_due_date is None
     case = act(case, "resume", reviewer_user)
-    assert case.state == "approval" and not case.is_paused
+    assert case.state == "approval"
+    assert not case.is_paused
 
 
 def test_the_applicant_may_withdraw_and_the_case_closes(plain_case: Case, citizen_user: Any) -> None:
     case = act(plain_case, "withdraw", citizen_user)
-    assert case.state == "withdrawn" and case.outcome == "withdrawn" and case.closed_at is not None
+    assert case.state == "withdrawn"
+    assert case.outcome == "withdrawn"
+    assert case.closed_at is not None
     assert case.waiting_on == ""
 
 
@@ -153,15 +164,20 @@ def test_the_sweep_marks_overdue_and_escalates_to_the_city_administrator(
     assert cases_sweep_overdue(today=later) == 1
     assert cases_sweep_overdue(today=later) == 0  # idempotent
     plain_case.refresh_from_db()
-    assert plain_case.overdue and plain_case.escalated
+    assert plain_case.overdue
+    assert plain_case.escalated
     assert [row.case.pk for row in inbox_for(user=admin_user).rows] == [plain_case.pk]
     event = plain_case.events.order_by("-seq")[0]
-    assert event.kind == EventKind.OVERDUE and not event.public
+    assert event.kind == EventKind.OVERDUE
+    assert not event.public
     case = act(plain_case, "accept", admin_user)  # escalation lets the administrator act
-    assert case.state == "approval" and not case.escalated
+    assert case.state == "approval"
+    assert not case.escalated
 
 
-def test_internal_events_are_hidden_from_the_applicant(plain_case: Case, reviewer_user: Any, citizen_user: Any) -> None:
+def test_internal_events_are_hidden_from_the_applicant(
+    plain_case: Case, reviewer_user: Any, citizen_user: Any
+) -> None:
     case = act(plain_case, "accept", reviewer_user)
     act(case, "note", reviewer_user, reason="بررسی سابقه کمیسیون")
     citizen_roles = case_roles_of(case=case, user=citizen_user)
@@ -175,8 +191,11 @@ def test_nobody_outside_the_case_can_read_it(
 ) -> None:
     from daftar.accounts.models import Person, User
 
-    stranger = User.objects.create_user(username="09350000000", password="x-test-password-1405",
-                                        person=Person.objects.create(national_code="0499370899"))
+    stranger = User.objects.create_user(
+        username="09350000000",
+        password="x-test-password-1405",
+        person=Person.objects.create(national_code="0499370899"),
+    )
     assert case_for_user(tracking_code=plain_case.tracking_code, user=other_operator) is None
     assert case_for_user(tracking_code=plain_case.tracking_code, user=stranger) is None
     assert case_for_user(tracking_code=plain_case.tracking_code, user=citizen_user) is not None
@@ -187,11 +206,17 @@ def test_public_tracking_needs_the_applicants_national_code(plain_case: Case) ->
     code = plain_case.tracking_code
     assert case_track_public(tracking_code=code, national_code="۰۰۱۲۳۴۵۶۷۹") == plain_case
     assert case_track_public(tracking_code=code, national_code="0499370899") is None
-    assert case_track_public(tracking_code=code[:-1] + ("2" if code[-1] != "2" else "3"),
-                             national_code="0012345679") is None
+    assert (
+        case_track_public(
+            tracking_code=code[:-1] + ("2" if code[-1] != "2" else "3"), national_code="0012345679"
+        )
+        is None
+    )
 
 
-def test_the_applicant_rates_a_closed_case_once(plain_case: Case, citizen_user: Any, reviewer_user: Any) -> None:
+def test_the_applicant_rates_a_closed_case_once(
+    plain_case: Case, citizen_user: Any, reviewer_user: Any
+) -> None:
     with pytest.raises(Conflict):
         case_rate(case=plain_case, actor=citizen_user, rating=5)
     act(plain_case, "reject", reviewer_user, reason="خارج از محدوده")
@@ -208,15 +233,26 @@ def test_the_applicant_rates_a_closed_case_once(plain_case: Case, citizen_user: 
 
 
 def test_the_inbox_query_count_does_not_grow_with_the_number_of_cases(
-    plain_service: Any, office: Any, operator_user: Any, citizen_user: Any, intake: Any, reviewer_user: Any,
+    plain_service: Any,
+    office: Any,
+    operator_user: Any,
+    citizen_user: Any,
+    intake: Any,
+    reviewer_user: Any,
     django_assert_max_num_queries: Any,
 ) -> None:
     from daftar.cases.services import case_file
 
     def file(n: int) -> None:
         for _ in range(n):
-            case_file(service=plain_service, applicant=citizen_user.person, office=office, channel="office",
-                      data=intake, actor=operator_user)
+            case_file(
+                service=plain_service,
+                applicant=citizen_user.person,
+                office=office,
+                channel="office",
+                data=intake,
+                actor=operator_user,
+            )
 
     file(2)
     with django_assert_max_num_queries(5) as few:
@@ -228,8 +264,9 @@ def test_the_inbox_query_count_does_not_grow_with_the_number_of_cases(
     assert all(row.working_days_left is not None for row in rows)
 
 
-def test_the_inbox_shows_an_office_only_its_own_cases(plain_case: Case, other_operator: Any, citizen_user: Any,
-                                                      reviewer_user: Any) -> None:
+def test_the_inbox_shows_an_office_only_its_own_cases(
+    plain_case: Case, other_operator: Any, citizen_user: Any, reviewer_user: Any
+) -> None:
     case = act(plain_case, "request_correction", reviewer_user, reason="کپی سند ناخواناست")
     assert case.state == "correction"
     assert not inbox_for(user=other_operator).rows

@@ -23,7 +23,8 @@ def test_filing_creates_the_case_in_its_start_state_with_a_timeline_entry(plain_
     assert plain_case.state == "submitted"
     assert is_well_formed(plain_case.tracking_code)
     assert plain_case.waiting_on == "|municipal_reviewer|"
-    assert plain_case.state_due_date is not None and plain_case.due_date is not None
+    assert plain_case.state_due_date is not None
+    assert plain_case.due_date is not None
     assert plain_case.state_due_date < plain_case.due_date
     events = list(plain_case.events.all())
     assert [e.kind for e in events] == [EventKind.FILED]
@@ -31,7 +32,12 @@ def test_filing_creates_the_case_in_its_start_state_with_a_timeline_entry(plain_
 
 
 def test_filing_normalises_persian_input_and_links_the_property(plain_case: Case) -> None:
-    assert plain_case.data == {"renewal_code": "3-123-45-6", "deed_number": "12345", "floors": 4, "use": "residential"}
+    assert plain_case.data == {
+        "renewal_code": "3-123-45-6",
+        "deed_number": "12345",
+        "floors": 4,
+        "use": "residential",
+    }
     assert plain_case.renewal_code == "3-123-45-6"
     assert plain_case.links == {"property": "3-123-45-6"}
     assert plain_case.applicant_name  # searchable name kept
@@ -41,9 +47,14 @@ def test_invalid_intake_names_every_field_and_writes_nothing(
     plain_service: Any, office: Any, operator_user: Any, citizen_user: Any
 ) -> None:
     with pytest.raises(InvalidValue) as caught:
-        case_file(service=plain_service, applicant=citizen_user.person, office=office, channel="office",
-                  data={"renewal_code": "abc", "floors": "100", "use": "castle", "colour": "red"},
-                  actor=operator_user)
+        case_file(
+            service=plain_service,
+            applicant=citizen_user.person,
+            office=office,
+            channel="office",
+            data={"renewal_code": "abc", "floors": "100", "use": "castle", "colour": "red"},
+            actor=operator_user,
+        )
     fields = caught.value.field_messages()
     assert set(fields) == {"renewal_code", "deed_number", "floors", "use", "colour"}
     assert Case.objects.count() == 0
@@ -56,8 +67,14 @@ def test_a_suspended_office_cannot_file(
     office.licence_status = LicenceStatus.SUSPENDED
     office.save()
     with pytest.raises(Conflict) as caught:
-        case_file(service=plain_service, applicant=citizen_user.person, office=office, channel="office",
-                  data=intake, actor=operator_user)
+        case_file(
+            service=plain_service,
+            applicant=citizen_user.person,
+            office=office,
+            channel="office",
+            data=intake,
+            actor=operator_user,
+        )
     assert caught.value.code == "case.office_inactive"
     assert Case.objects.count() == 0
 
@@ -66,8 +83,14 @@ def test_an_operator_files_only_at_their_own_office(
     plain_service: Any, office: Any, other_operator: Any, citizen_user: Any, intake: Any
 ) -> None:
     with pytest.raises(Forbidden):
-        case_file(service=plain_service, applicant=citizen_user.person, office=office, channel="office",
-                  data=intake, actor=other_operator)
+        case_file(
+            service=plain_service,
+            applicant=citizen_user.person,
+            office=office,
+            channel="office",
+            data=intake,
+            actor=other_operator,
+        )
 
 
 def test_online_a_citizen_files_only_in_their_own_name(
@@ -77,11 +100,24 @@ def test_online_a_citizen_files_only_in_their_own_name(
 
     stranger = Person.objects.create(national_code="0499370899", first_name="رضا", last_name="نوری")
     with pytest.raises(Forbidden):
-        case_file(service=plain_service, applicant=stranger, office=None, channel="online", data=intake,
-                  actor=citizen_user)
-    case = case_file(service=plain_service, applicant=citizen_user.person, office=None, channel="online",
-                     data=intake, actor=citizen_user)
-    assert case.office is None and case.channel == "online"
+        case_file(
+            service=plain_service,
+            applicant=stranger,
+            office=None,
+            channel="online",
+            data=intake,
+            actor=citizen_user,
+        )
+    case = case_file(
+        service=plain_service,
+        applicant=citizen_user.person,
+        office=None,
+        channel="online",
+        data=intake,
+        actor=citizen_user,
+    )
+    assert case.office is None
+    assert case.channel == "online"
 
 
 def test_a_required_location_must_be_given_and_its_district_is_found(
@@ -90,21 +126,47 @@ def test_a_required_location_must_be_given_and_its_district_is_found(
     plain_service.location = "required"
     plain_service.save()
     with pytest.raises(InvalidValue):
-        case_file(service=plain_service, applicant=citizen_user.person, office=office, channel="office",
-                  data=intake, actor=operator_user)
-    case = case_file(service=plain_service, applicant=citizen_user.person, office=office, channel="office",
-                     data=intake, actor=operator_user,
-                     location=Location(latitude=35.76, longitude=51.42, address="خیابان ولیعصر"))  # type: ignore[arg-type]
+        case_file(
+            service=plain_service,
+            applicant=citizen_user.person,
+            office=office,
+            channel="office",
+            data=intake,
+            actor=operator_user,
+        )
+    case = case_file(
+        service=plain_service,
+        applicant=citizen_user.person,
+        office=office,
+        channel="office",
+        data=intake,
+        actor=operator_user,
+        location=Location(latitude=35.76, longitude=51.42, address="خیابان ولیعصر"),
+    )  # type: ignore[arg-type]
     assert case.zone == zone
 
 
 def test_the_same_idempotency_key_files_once(
     plain_service: Any, office: Any, operator_user: Any, citizen_user: Any, intake: Any
 ) -> None:
-    first = case_file(service=plain_service, applicant=citizen_user.person, office=office, channel="office",
-                      data=intake, actor=operator_user, idempotency_key="k-1")
-    again = case_file(service=plain_service, applicant=citizen_user.person, office=office, channel="office",
-                      data=intake, actor=operator_user, idempotency_key="k-1")
+    first = case_file(
+        service=plain_service,
+        applicant=citizen_user.person,
+        office=office,
+        channel="office",
+        data=intake,
+        actor=operator_user,
+        idempotency_key="k-1",
+    )
+    again = case_file(
+        service=plain_service,
+        applicant=citizen_user.person,
+        office=office,
+        channel="office",
+        data=intake,
+        actor=operator_user,
+        idempotency_key="k-1",
+    )
     assert first.pk == again.pk
     assert Case.objects.count() == 1
 
@@ -120,8 +182,15 @@ def test_concurrent_filings_with_the_same_idempotency_key_make_one_case(
     def file_once() -> None:
         try:
             barrier.wait()
-            case = case_file(service=plain_service, applicant=citizen_user.person, office=office,
-                             channel="office", data=intake, actor=operator_user, idempotency_key="double-click")
+            case = case_file(
+                service=plain_service,
+                applicant=citizen_user.person,
+                office=office,
+                channel="office",
+                data=intake,
+                actor=operator_user,
+                idempotency_key="double-click",
+            )
             results.append(case.pk)
         except BaseException as exc:  # collected and asserted below
             errors.append(exc)
@@ -139,7 +208,9 @@ def test_concurrent_filings_with_the_same_idempotency_key_make_one_case(
     assert CaseEvent.objects.filter(kind=EventKind.FILED).count() == 1
 
 
-def test_filing_sends_the_tracking_code_by_sms(plain_case: Case, django_capture_on_commit_callbacks: Any) -> None:
+def test_filing_sends_the_tracking_code_by_sms(
+    plain_case: Case, django_capture_on_commit_callbacks: Any
+) -> None:
     from daftar.cases.notifications import notify_case_filed
     from daftar.sms.models import SmsMessage
 
@@ -154,10 +225,10 @@ def test_the_check_character_catches_one_wrong_character_and_neighbour_swaps(bod
     assert is_well_formed(code)
     position = data.draw(st.integers(min_value=0, max_value=len(code) - 1))
     wrong = data.draw(st.sampled_from([ch for ch in ALPHABET if ch != code[position]]))
-    assert not is_well_formed(code[:position] + wrong + code[position + 1:])
+    assert not is_well_formed(code[:position] + wrong + code[position + 1 :])
     swap = data.draw(st.integers(min_value=0, max_value=len(code) - 2))
     if code[swap] != code[swap + 1]:
-        swapped = code[:swap] + code[swap + 1] + code[swap] + code[swap + 2:]
+        swapped = code[:swap] + code[swap + 1] + code[swap] + code[swap + 2 :]
         assert not is_well_formed(swapped)
 
 

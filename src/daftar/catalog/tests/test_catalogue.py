@@ -54,12 +54,14 @@ def test_the_new_construction_permit_asks_what_the_municipality_needs(shipped: A
     assert fields["renewal_code"]["title"] == "کد نوسازی"
     assert {"deed_number", "land_area_m2", "floors"} <= set(fields)
     assert permit.channels == ["office"]
-    assert permit.documents and all(doc["name"]["fa"] for doc in permit.documents)
+    assert permit.documents
+    assert all(doc["name"]["fa"] for doc in permit.documents)
 
 
 def test_services_in_force_filter_by_channel_and_search(shipped: Any) -> None:
     online = services_current(channel="online")
-    assert online and all("online" in v.channels for v in online)
+    assert online
+    assert all("online" in v.channels for v in online)
     found = services_current(query="عدم خلاف")
     assert [v.code for v in found] == ["building.no_violation_certificate"]
 
@@ -79,8 +81,9 @@ def test_changing_a_published_version_without_a_new_number_is_refused(db: None, 
     directory = _copy_catalogue(tmp_path)
     catalog_load(directory=directory)
     path = directory / "building_technical.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace("گواهی عدم خلاف", "گواهی عدم خلاف ملک", 1),
-                    encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("گواهی عدم خلاف", "گواهی عدم خلاف ملک", 1), encoding="utf-8"
+    )
     with pytest.raises(InvalidValue) as caught:
         catalog_load(directory=directory)
     assert "cannot change" in str(caught.value) or "تغییر" in str(caught.value)
@@ -89,16 +92,20 @@ def test_changing_a_published_version_without_a_new_number_is_refused(db: None, 
 def test_a_duplicate_yaml_key_is_refused_with_its_line() -> None:
     with pytest.raises(InvalidValue) as caught:
         yaml_load_strict("a: 1\nb: 2\na: 3\n", source="x.yaml")
-    assert "duplicate key 'a'" in str(caught.value) and "line 3" in str(caught.value)
+    assert "duplicate key 'a'" in str(caught.value)
+    assert "line 3" in str(caught.value)
 
 
 def test_a_broken_workflow_is_reported_with_the_service_and_state(categories: None) -> None:
     entry = copy.deepcopy(TEST_SERVICE)
     entry["workflow"]["states"]["approval"]["actions"]["approve"]["to"] = "nowhere"
     with pytest.raises(InvalidValue) as caught:
-        service_entry_compile(entry, workflows={}, categories={c.code: c for c in ServiceCategory.objects.all()})
+        service_entry_compile(
+            entry, workflows={}, categories={c.code: c for c in ServiceCategory.objects.all()}
+        )
     message = str(caught.value)
-    assert "building.no_violation_certificate" in message and "unknown state 'nowhere'" in message
+    assert "building.no_violation_certificate" in message
+    assert "unknown state 'nowhere'" in message
 
 
 def test_output_fields_and_required_fields_must_exist(categories: None) -> None:
@@ -106,16 +113,20 @@ def test_output_fields_and_required_fields_must_exist(categories: None) -> None:
     entry["output"]["fields"] = ["colour"]
     entry["intake_schema"]["required"] = ["ghost"]
     with pytest.raises(InvalidValue) as caught:
-        service_entry_compile(entry, workflows={}, categories={c.code: c for c in ServiceCategory.objects.all()})
-    assert "'colour'" in str(caught.value) and "'ghost'" in str(caught.value)
+        service_entry_compile(
+            entry, workflows={}, categories={c.code: c for c in ServiceCategory.objects.all()}
+        )
+    assert "'colour'" in str(caught.value)
+    assert "'ghost'" in str(caught.value)
 
 
 def test_a_new_version_closes_the_old_one_and_old_cases_keep_theirs(service_version: ServiceVersion) -> None:
     entry = copy.deepcopy(TEST_SERVICE)
     entry["version"] = 2
     entry["sla_working_days"] = 5
-    compiled = service_entry_compile(entry, workflows={},
-                                     categories={c.code: c for c in ServiceCategory.objects.all()})
+    compiled = service_entry_compile(
+        entry, workflows={}, categories={c.code: c for c in ServiceCategory.objects.all()}
+    )
     start = date.today() + timedelta(days=10)
     second, _changed = service_version_load(compiled=compiled, valid_from=start)
     service_version.refresh_from_db()
@@ -127,8 +138,9 @@ def test_a_new_version_closes_the_old_one_and_old_cases_keep_theirs(service_vers
 def test_published_versions_never_overlap(service_version: ServiceVersion) -> None:
     entry = copy.deepcopy(TEST_SERVICE)
     entry["version"] = 2
-    compiled = service_entry_compile(entry, workflows={},
-                                     categories={c.code: c for c in ServiceCategory.objects.all()})
+    compiled = service_entry_compile(
+        entry, workflows={}, categories={c.code: c for c in ServiceCategory.objects.all()}
+    )
     draft, _changed = service_version_load(compiled=compiled, status=VersionStatus.DRAFT)
     draft.valid_to = service_version.valid_from + timedelta(days=30)
     draft.save()
@@ -141,10 +153,21 @@ def test_intake_formats_are_checked_and_normalised(service_version: ServiceVersi
     schema = copy.deepcopy(service_version.intake_schema)
     schema["properties"]["owner"] = {"type": "string", "title": "کد ملی مالک", "format": "national_code"}
     schema["properties"]["mobile"] = {"type": "string", "title": "موبایل", "format": "mobile"}
-    cleaned = intake_validate(schema, {"renewal_code": "۱-۲-۳", "deed_number": "كد ۱۲", "owner": "۰۰۱۲۳۴۵۶۷۹",
-                                       "mobile": "+98 912 123 4567"})
-    assert cleaned == {"renewal_code": "1-2-3", "deed_number": "کد 12", "owner": "0012345679",
-                       "mobile": "09121234567"}
+    cleaned = intake_validate(
+        schema,
+        {
+            "renewal_code": "۱-۲-۳",
+            "deed_number": "كد ۱۲",
+            "owner": "۰۰۱۲۳۴۵۶۷۹",
+            "mobile": "+98 912 123 4567",
+        },
+    )
+    assert cleaned == {
+        "renewal_code": "1-2-3",
+        "deed_number": "کد 12",
+        "owner": "0012345679",
+        "mobile": "09121234567",
+    }
     with pytest.raises(InvalidValue) as caught:
         intake_validate(schema, {"renewal_code": "1-2-3", "deed_number": "1", "owner": "0012345678"})
     assert list(caught.value.field_messages()) == ["owner"]
@@ -153,5 +176,6 @@ def test_intake_formats_are_checked_and_normalised(service_version: ServiceVersi
 def test_every_shipped_family_file_parses_strictly() -> None:
     for path in CATALOG.glob("*.yaml"):
         assert yaml_load_strict(path.read_text(encoding="utf-8"), source=path.name) is not None
-        assert "ي" not in path.read_text(encoding="utf-8") and "ك" not in path.read_text(encoding="utf-8")
+        assert "ي" not in path.read_text(encoding="utf-8")
+        assert "ك" not in path.read_text(encoding="utf-8")
     assert yaml.safe_load((CATALOG / "workflows.yaml").read_text(encoding="utf-8"))

@@ -26,7 +26,9 @@ GOOD: dict[str, Any] = {
             "actions": {"accept": {"to": "approval", "roles": ["municipal_reviewer"]}},
         },
         "approval": {
-            "actions": {"approve": {"to": "issued", "roles": ["municipal_reviewer"], "effects": ["notify_applicant"]}}
+            "actions": {
+                "approve": {"to": "issued", "roles": ["municipal_reviewer"], "effects": ["notify_applicant"]}
+            }
         },
         "issued": {"terminal": True},
     },
@@ -104,7 +106,9 @@ def test_an_action_named_like_a_shared_one_is_refused() -> None:
 
 
 def test_a_reserved_state_name_is_refused() -> None:
-    assert any("reserved" in p for p in broken(lambda raw: raw["states"].update({"rejected": {"terminal": True}})))
+    assert any(
+        "reserved" in p for p in broken(lambda raw: raw["states"].update({"rejected": {"terminal": True}}))
+    )
 
 
 def test_an_action_to_an_unknown_state_and_a_missing_start_are_refused() -> None:
@@ -134,6 +138,8 @@ def test_escalation_roles_may_take_state_actions_only_once_escalated() -> None:
     state = flow.state("submitted")
     accept = state.actions["accept"]
     assert not flow.may_take(accept, {"city_administrator"}, state=state, escalated=False)
-    assert flow.may_take(accept, {"city_administrator"}, state=state, escalated=True) == {"city_administrator"}
+    assert flow.may_take(accept, {"city_administrator"}, state=state, escalated=True) == {
+        "city_administrator"
+    }
     assert "city_administrator" in flow.roles_waiting("submitted", escalated=True)
     assert "city_administrator" not in flow.roles_waiting("submitted")

@@ -25,6 +25,7 @@ class Command(BaseCommand):
         except DomainError as exc:
             raise CommandError(str(exc)) from None
         verb = "checked" if options["check"] else "loaded"
+        files = len(report.files)
         self.stdout.write(
-            f"catalog: {report.services} services {verb} from {len(report.files)} files; {report.changed} changed"
+            f"catalog: {report.services} services {verb} from {files} files; {report.changed} changed"
         )
