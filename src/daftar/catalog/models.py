@@ -102,6 +102,8 @@ class ServiceVersion(models.Model):
     # a template that may change later.
     workflow = models.JSONField(_("workflow"))
     workflow_name = models.CharField(_("workflow template"), max_length=64, blank=True)
+    # The author's definition as written (before the shared states were added): what the admin edits.
+    workflow_source = models.JSONField(_("workflow definition"), default=dict)
     content_hash = models.CharField(max_length=64, editable=False)
     published_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)

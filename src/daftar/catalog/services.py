@@ -250,6 +250,7 @@ def service_entry_compile(
         "output": output,
         "workflow": workflow,
         "workflow_name": workflow_name,
+        "workflow_source": dict(raw_workflow or {}),
     }
     if not values["department"]:
         raise _problems_error(label, ["no department: give one or set the category's department"])
@@ -381,3 +382,61 @@ def catalog_load(*, directory: Path, check_only: bool = False) -> CatalogReport:
     if check_only:
         transaction.set_rollback(True)
     return report
+
+
+# --- editing in the admin --------------------------------------------------------------------------
+
+
+def service_version_entry(version: ServiceVersion) -> dict[str, Any]:
+    """A version written back as a catalogue entry (what the admin edits and re-validates)."""
+    return {
+        "code": version.service_type.code,
+        "version": version.number,
+        "category": version.service_type.category.code,
+        "department": version.department,
+        "name": {"fa": version.name_fa, "en": version.name_en},
+        "description": {"fa": version.description_fa, "en": version.description_en},
+        "channels": list(version.channels),
+        "sla_working_days": version.sla_working_days,
+        "location": version.location,
+        "links": dict(version.links),
+        "intake_schema": dict(version.intake_schema),
+        "documents": list(version.documents),
+        "fees": list(version.fees),
+        "inquiries": list(version.inquiries),
+        "output": dict(version.output),
+        "workflow": dict(version.workflow_source),
+    }
+
+
+@transaction.atomic
+def service_version_draft_update(*, version: ServiceVersion, entry: Mapping[str, Any]) -> ServiceVersion:
+    """Replace a draft's content after the same validation the loader applies."""
+    if version.status == VersionStatus.PUBLISHED:
+        raise Conflict("catalog.published_immutable_admin", _("A published version cannot be edited."))
+    categories = {category.code: category for category in ServiceCategory.objects.all()}
+    compiled = service_entry_compile(
+        {**entry, "code": version.service_type.code, "version": version.number}, workflows={}, categories=categories
+    )
+    for name, value in compiled["values"].items():
+        setattr(version, name, value)
+    version.save()
+    return version
+
+
+@transaction.atomic
+def service_version_new_draft(*, version: ServiceVersion) -> ServiceVersion:
+    """Start the next version of a service as a draft copy of ``version``."""
+    ServiceType.objects.select_for_update().get(pk=version.service_type_id)
+    last = ServiceVersion.objects.filter(service_type_id=version.service_type_id).order_by("-number").first()
+    number = (last.number if last else 0) + 1
+    draft = ServiceVersion(service_type_id=version.service_type_id, number=number, status=VersionStatus.DRAFT,
+                           valid_from=local_today())
+    for name in (
+        "name_fa", "name_en", "description_fa", "description_en", "department", "channels", "sla_working_days",
+        "location", "links", "intake_schema", "documents", "fees", "inquiries", "output", "workflow",
+        "workflow_name", "workflow_source", "content_hash",
+    ):
+        setattr(draft, name, getattr(version, name))
+    draft.save()
+    return draft
