@@ -1,5 +1,3 @@
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 
@@ -15,6 +13,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("daftar.certificates.urls")),
     path("", include("daftar.web.urls")),
 ]
-
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Uploaded files are never served straight from MEDIA_ROOT, not even in development: documents and
+# certificates go through views that check who may see them.

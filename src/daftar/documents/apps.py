@@ -6,3 +6,6 @@ class DocumentsConfig(AppConfig):
     name = "daftar.documents"
     label = "documents"
     verbose_name = _("Documents")
+
+    def ready(self) -> None:
+        from . import rules  # noqa: F401 - registers the documents_uploaded and documents_verified guards

@@ -9,6 +9,8 @@ image cut short) is ``None``. Pure: no Django, no database.
 from __future__ import annotations
 
 import io
+import re
+import struct
 import unicodedata
 from pathlib import PurePosixPath
 from typing import Final
@@ -32,7 +34,10 @@ PDF_EOF_WINDOW: Final = 1024
 # Checked here on the header's dimensions, independently of Pillow's process-wide MAX_IMAGE_PIXELS.
 MAX_IMAGE_PIXELS: Final = 50_000_000
 
-_PILLOW_FORMATS: Final = {JPEG: "JPEG", PNG: "PNG"}
+# In a JPEG's entropy-coded data 0xFF is always followed by 0x00 (stuffing) or a restart marker;
+# anything else after 0xFF (fill bytes aside) is the next marker.
+_NEXT_MARKER: Final = re.compile(rb"\xff+[^\x00\xd0-\xd7\xff]")
+_STANDALONE_MARKERS: Final = frozenset({0x01, *range(0xD0, 0xD8)})
 
 MAX_NAME_LENGTH: Final = 200
 # Zero-width (non-)joiners are part of Persian spelling; every other invisible format character
@@ -47,8 +52,10 @@ def detect_type(data: bytes) -> str | None:
     candidate = _signature_type(data)
     if candidate == PDF:
         return PDF if _is_pdf(data) else None
-    if candidate in _PILLOW_FORMATS:
-        return candidate if _is_image(data, _PILLOW_FORMATS[candidate]) else None
+    if candidate == JPEG:
+        return JPEG if _jpeg_complete(data) and _is_image(data, "JPEG") else None
+    if candidate == PNG:
+        return PNG if _is_image(data, "PNG") else None
     return None
 
 
@@ -92,9 +99,46 @@ def _is_image(data: bytes, pillow_format: str) -> bool:
     return True
 
 
+def _jpeg_complete(data: bytes) -> bool:
+    """Walk the JPEG's segments from SOI to EOI: a file cut short (or not a JPEG) never gets there.
+
+    Done by hand because Pillow's own truncation check follows a process-wide switch
+    (``ImageFile.LOAD_TRUNCATED_IMAGES``) that other libraries (WeasyPrint) turn off. Bytes after
+    the EOI marker (some cameras append data) are allowed.
+    """
+    if not data.startswith(b"\xff\xd8"):
+        return False
+    pos, end = 2, len(data)
+    while pos < end:
+        if data[pos] != 0xFF:
+            return False
+        while pos < end and data[pos] == 0xFF:  # fill bytes
+            pos += 1
+        if pos >= end:
+            return False
+        marker = data[pos]
+        pos += 1
+        if marker == 0xD9:  # EOI
+            return True
+        if marker in _STANDALONE_MARKERS:
+            continue
+        if pos + 2 > end:
+            return False
+        (length,) = struct.unpack_from(">H", data, pos)
+        if length < 2 or pos + length > end:
+            return False
+        pos += length
+        if marker == 0xDA:  # SOS: entropy-coded data runs to the next marker
+            found = _NEXT_MARKER.search(data, pos)
+            if found is None:
+                return False
+            pos = found.start()
+    return False
+
+
 def _sane_size(image: Image.Image) -> bool:
     width, height = image.size
-    return 0 < width and 0 < height and width * height <= MAX_IMAGE_PIXELS
+    return width > 0 and height > 0 and width * height <= MAX_IMAGE_PIXELS
 
 
 # --- file names ------------------------------------------------------------------------------------
