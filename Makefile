@@ -52,7 +52,9 @@ typecheck: $(STAMP)
 check: install
 	$(TESTENV) $(PY) manage.py check
 	$(TESTENV) $(PY) manage.py makemigrations --check --dry-run
+	mkdir -p var && $(TESTENV) $(PY) manage.py signing_key_generate var/check-deploy-signing-key.pem --force >/dev/null
 	DJANGO_SECRET_KEY=check-deploy-only-$$RANDOM$$RANDOM$$RANDOM$$RANDOM$$RANDOM$$RANDOM$$RANDOM$$RANDOM \
+	  DAFTAR_SIGNING_KEY_FILE=var/check-deploy-signing-key.pem \
 	  DJANGO_ALLOWED_HOSTS=daftar.example DJANGO_SETTINGS_MODULE=daftar.settings.prod \
 	  $(PY) manage.py check --deploy --fail-level WARNING
 	$(PY) scripts/check_translations.py

@@ -5,8 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from django_ratelimit.core import is_ratelimited
 from ninja import Router, Schema
+
+from daftar.core.errors import RateLimited
 
 from daftar.cases.api import visible_case
 
@@ -39,6 +44,17 @@ class CertificateOut(Schema):
     summary="Verify a certificate number (public)",
 )
 def verify(request: HttpRequest, number: str) -> dict[str, Any]:
+    limited = is_ratelimited(
+        request,
+        group="certificate-verify",
+        key="ip",
+        rate=settings.CERTIFICATE_VERIFY_RATE_PER_IP,
+        increment=True,
+    )
+    if limited:  # numbers are not guessable, but enumeration attempts are still slowed down
+        raise RateLimited(
+            "certificate.rate_limited", _("Too many requests; try again in a minute."), retry_after=60
+        )
     result = certificate_verification(number=number)
     shown = result.status != "unknown"
     certificate = result.certificate if shown else None

@@ -6,3 +6,6 @@ class CertificatesConfig(AppConfig):
     name = "daftar.certificates"
     label = "certificates"
     verbose_name = _("Certificates")
+
+    def ready(self) -> None:
+        from . import checks, rules  # noqa: F401 - registers the system checks and the issue_certificate effect

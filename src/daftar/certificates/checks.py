@@ -18,7 +18,9 @@ BAD_RETIRED_KEY = "daftar.E012"
 
 
 @checks.register(checks.Tags.security)
-def signing_keys_load(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> list[checks.CheckMessage]:
+def signing_keys_load(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[checks.CheckMessage]:
     """A configured key (current or retired) that does not load is an error everywhere."""
     errors: list[checks.CheckMessage] = []
     if settings.DAFTAR_SIGNING_KEY or settings.DAFTAR_SIGNING_KEY_FILE:  # a generated key is made on use
@@ -28,7 +30,7 @@ def signing_keys_load(app_configs: Sequence[AppConfig] | None = None, **kwargs: 
             errors.append(
                 checks.Error(
                     f"The certificate signing key cannot be used: {exc}",
-                    hint="Set DAFTAR_SIGNING_KEY or DAFTAR_SIGNING_KEY_FILE to an Ed25519 private key in PEM.",
+                    hint="Set DAFTAR_SIGNING_KEY or DAFTAR_SIGNING_KEY_FILE to an Ed25519 PEM private key.",
                     id=BAD_KEY,
                 )
             )

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import hashlib
 import json
 import os
@@ -147,7 +148,9 @@ class SigningKey:
 def is_configured() -> bool:
     """Whether a key is set, or may be generated here (dev and test)."""
     return bool(
-        settings.DAFTAR_SIGNING_KEY or settings.DAFTAR_SIGNING_KEY_FILE or settings.DAFTAR_SIGNING_KEY_GENERATE_AT
+        settings.DAFTAR_SIGNING_KEY
+        or settings.DAFTAR_SIGNING_KEY_FILE
+        or settings.DAFTAR_SIGNING_KEY_GENERATE_AT
     )
 
 
@@ -184,10 +187,8 @@ def _load_current(pem: str, file: str, generate_at: str) -> SigningKey:
 def _generated_key(path: Path) -> Ed25519PrivateKey:
     """The key stored at ``path``, made (once, mode 0600) if there is none yet."""
     if not path.exists():
-        try:
+        with contextlib.suppress(FileExistsError):  # another process made it first: use theirs
             key_file_write(path, Ed25519PrivateKey.generate())
-        except FileExistsError:
-            pass  # another process made it first: use theirs
     return private_key_from_pem(path.read_bytes())
 
 

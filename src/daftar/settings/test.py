@@ -20,8 +20,8 @@ MEDIA_ROOT = BASE_DIR.parent.parent / "var" / f"test-media-{os.getpid()}"  # noq
 # The live-server browser tests load CSS and fonts straight from the apps' static folders.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
-# Certificates are signed with a key made on first use, one per test run, outside the tree.
-DAFTAR_SIGNING_KEY_GENERATE_AT = Path(tempfile.gettempdir()) / f"daftar-test-signing-key-{os.getpid()}.pem"
+# Certificates are signed with a test-only key made on first use (mode 0600), outside the tree.
+DAFTAR_SIGNING_KEY_GENERATE_AT = Path(tempfile.gettempdir()) / f"daftar-test-signing-key-{os.getuid()}.pem"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # A file, not shared-cache memory: concurrent tests (threads) then wait for the writer as in
     # production instead of failing with "table is locked".
