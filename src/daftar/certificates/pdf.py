@@ -20,6 +20,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
+from daftar.cases.tracking import display as tracking_display
+
 from .models import Certificate
 from .payload import field_rows, issued_at_of, payload_parse, valid_until_in
 
@@ -66,6 +68,7 @@ def certificate_context(certificate: Certificate) -> dict[str, Any]:
     return {
         "certificate": certificate,
         "payload": payload,
+        "tracking_code": tracking_display(str(payload.get("tracking_code", ""))),
         "title": payload.get("title", {}).get("fa") or certificate.title_fa,
         "rows": field_rows(payload),
         "applicant": payload.get("applicant") or {},
