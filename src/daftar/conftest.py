@@ -96,6 +96,7 @@ TEST_WORKFLOW = {
             "sla_working_days": 3,
             "actions": {
                 "approve": {
+                    "name": {"fa": "تأیید و صدور گواهی", "en": "Approve and issue"},
                     "to": "issued",
                     "roles": ["municipal_reviewer"],
                     "effects": ["issue_certificate", "notify_applicant"],

@@ -9,6 +9,19 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
+# The case engine's fixtures (a city, an office, the test service, its staff and applicant).
+from daftar.conftest import (  # noqa: F401 - pytest finds fixtures by name
+    applicant_person,
+    categories,
+    citizen_user,
+    city,
+    office,
+    operator_user,
+    reviewer_user,
+    service_version,
+    zone,
+)
+
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 # The sandbox's closed network refuses Chromium's background calls; these flags stop them.

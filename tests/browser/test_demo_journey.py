@@ -27,7 +27,7 @@ def demo_city() -> Office:
     root = Path(settings.PROJECT_DIR)
     demo_load(
         city_file=root / "catalog" / "demo" / "tehran.yaml",
-        categories_file=root / "catalog" / "categories.yaml",
+        catalog_dir=root / "catalog",
     )
     # Whatever the hour the suite runs at, one office is open all day today.
     today = timezone.localdate()

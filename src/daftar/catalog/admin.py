@@ -27,8 +27,16 @@ from .services import (
 )
 
 ENTRY_FIELDS = (
-    "department", "channels", "sla_working_days", "location", "links", "intake_schema", "documents", "fees",
-    "inquiries", "output",
+    "department",
+    "channels",
+    "sla_working_days",
+    "location",
+    "links",
+    "intake_schema",
+    "documents",
+    "fees",
+    "inquiries",
+    "output",
 )
 
 
@@ -63,8 +71,16 @@ class DraftForm(forms.ModelForm):
 
     class Meta:
         model = ServiceVersion
-        fields = ("name_fa", "name_en", "description_fa", "description_en", *ENTRY_FIELDS, "valid_from",
-                  "valid_to", "workflow_source")
+        fields = (
+            "name_fa",
+            "name_en",
+            "description_fa",
+            "description_en",
+            *ENTRY_FIELDS,
+            "valid_from",
+            "valid_to",
+            "workflow_source",
+        )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -416,7 +416,9 @@ def service_version_draft_update(*, version: ServiceVersion, entry: Mapping[str,
         raise Conflict("catalog.published_immutable_admin", _("A published version cannot be edited."))
     categories = {category.code: category for category in ServiceCategory.objects.all()}
     compiled = service_entry_compile(
-        {**entry, "code": version.service_type.code, "version": version.number}, workflows={}, categories=categories
+        {**entry, "code": version.service_type.code, "version": version.number},
+        workflows={},
+        categories=categories,
     )
     for name, value in compiled["values"].items():
         setattr(version, name, value)
@@ -430,12 +432,31 @@ def service_version_new_draft(*, version: ServiceVersion) -> ServiceVersion:
     ServiceType.objects.select_for_update().get(pk=version.service_type_id)
     last = ServiceVersion.objects.filter(service_type_id=version.service_type_id).order_by("-number").first()
     number = (last.number if last else 0) + 1
-    draft = ServiceVersion(service_type_id=version.service_type_id, number=number, status=VersionStatus.DRAFT,
-                           valid_from=local_today())
+    draft = ServiceVersion(
+        service_type_id=version.service_type_id,
+        number=number,
+        status=VersionStatus.DRAFT,
+        valid_from=local_today(),
+    )
     for name in (
-        "name_fa", "name_en", "description_fa", "description_en", "department", "channels", "sla_working_days",
-        "location", "links", "intake_schema", "documents", "fees", "inquiries", "output", "workflow",
-        "workflow_name", "workflow_source", "content_hash",
+        "name_fa",
+        "name_en",
+        "description_fa",
+        "description_en",
+        "department",
+        "channels",
+        "sla_working_days",
+        "location",
+        "links",
+        "intake_schema",
+        "documents",
+        "fees",
+        "inquiries",
+        "output",
+        "workflow",
+        "workflow_name",
+        "workflow_source",
+        "content_hash",
     ):
         setattr(draft, name, getattr(version, name))
     draft.save()

@@ -11,9 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from django_ratelimit.core import is_ratelimited
 from ninja import Router, Schema
 
-from daftar.core.errors import RateLimited
-
 from daftar.cases.api import visible_case
+from daftar.core.errors import RateLimited
 
 from .selectors import certificate_verification, certificates_of_case
 

@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -20,14 +23,22 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
-from daftar.accounts.models import User
+from daftar.accounts.models import Person, User
 from daftar.accounts.roles import Role
 from daftar.cases.models import Case, EventKind
 from daftar.cases.selectors import case_roles_of, workflow_of
-from daftar.cases.services import case_act, case_auto_advance_on_commit, case_event_append
-from daftar.core.errors import Conflict, Forbidden, InvalidValue
+from daftar.cases.services import (
+    Location,
+    case_act,
+    case_auto_advance_on_commit,
+    case_event_append,
+    case_file,
+)
+from daftar.catalog.models import ServiceVersion
+from daftar.core.errors import Conflict, DomainError, Forbidden, InvalidValue
 from daftar.core.i18n import pick
 from daftar.core.text import normalize_persian
+from daftar.offices.models import Office
 from daftar.workflow.definition import APPLICANT
 
 from .content import ACCEPTED_TYPES, detect_type, file_name_clean, types_label
@@ -240,3 +251,69 @@ def _record_text(msgid: str, spec: Requirement, *, reason: str = "") -> str:
     """A timeline line, written in the site's language (Persian) so the record reads the same to all."""
     with translation.override(settings.LANGUAGE_CODE):
         return gettext(msgid) % {"name": pick(spec.name_fa, spec.name_en), "reason": reason}
+
+
+# --- filing with documents, all or nothing ----------------------------------------------------------
+
+
+@dataclass
+class DocumentRefused(Exception):
+    """One file of a filing was refused; ``requirement`` names the document, ``error`` says why."""
+
+    requirement: str
+    error: DomainError
+
+
+def case_file_with_documents(
+    *,
+    service: ServiceVersion,
+    applicant: Person,
+    office: Office | None,
+    channel: str,
+    data: Mapping[str, Any],
+    actor: User,
+    files: Sequence[tuple[str, bytes, str]],
+    idempotency_key: str | None = None,
+    location: Location | None = None,
+) -> Case:
+    """File a case and upload its documents (requirement, content, file name) in one transaction.
+
+    A refused file (wrong type, too large, infected) rolls the case back too and the files already
+    written are removed from storage, so nothing half-filed is left. Raises the filing's DomainError
+    or DocumentRefused. A repeated submit with the same idempotency key returns the first case and
+    uploads nothing again.
+    """
+    started = timezone.now()
+    stored: list[Document] = []
+    try:
+        with transaction.atomic():
+            case = case_file(
+                service=service,
+                applicant=applicant,
+                office=office,
+                channel=channel,
+                data=data,
+                actor=actor,
+                idempotency_key=idempotency_key,
+                location=location,
+            )
+            if case.created_at < started or Document.objects.filter(case=case).exists():
+                return case  # a repeated submit: the first one filed it with its documents
+            for requirement, content, file_name in files:
+                try:
+                    stored.append(
+                        document_upload(
+                            case=case,
+                            requirement=requirement,
+                            content=content,
+                            file_name=file_name,
+                            actor=actor,
+                        )
+                    )
+                except DomainError as exc:
+                    raise DocumentRefused(requirement, exc) from exc
+    except BaseException:
+        for document in stored:
+            _delete_stored(document)
+        raise
+    return case

@@ -182,6 +182,8 @@ RATELIMIT_IP_META_KEY = "daftar.web.client_ip.client_ip"
 # The header a trusted reverse proxy sets to the client's address (e.g. HTTP_X_REAL_IP); empty: none.
 DAFTAR_CLIENT_IP_HEADER = os.environ.get("DAFTAR_CLIENT_IP_HEADER", "")
 RATELIMIT_VIEW = "daftar.web.views.ratelimited"
+# Public case tracking (tracking code + national code): attempts per client address.
+DAFTAR_CASE_TRACK_RATE_PER_IP = os.environ.get("DAFTAR_CASE_TRACK_RATE_PER_IP", "10/m")
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

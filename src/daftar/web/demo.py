@@ -11,10 +11,12 @@ from django.db import transaction
 from daftar.accounts.models import PersonKind, User
 from daftar.accounts.roles import ROLE_SPECS, Role, Scope
 from daftar.accounts.services import person_register, roles_sync, user_link_person
-from daftar.catalog.services import categories_load
+from daftar.catalog.services import catalog_load, categories_load
 from daftar.offices.demo import demo_city_load
 from daftar.offices.models import LicenceStatus, Office
 from daftar.offices.services import staff_assign
+
+from .demo_cases import demo_cases_load
 
 DEMO_PASSWORD_ENV = "DAFTAR_DEMO_PASSWORD"  # noqa: S105 - the variable's name
 # Published in README.md; demo_load refuses to run with DEBUG off.
@@ -48,8 +50,9 @@ class DemoSummary:
 
 
 @transaction.atomic
-def demo_load(*, city_file: Path, categories_file: Path) -> DemoSummary:
-    categories_load(path=categories_file)
+def demo_load(*, city_file: Path, catalog_dir: Path) -> DemoSummary:
+    """The demo city, its people, the service catalogue and a few case files in various states."""
+    categories_load(path=catalog_dir / "categories.yaml")
     city = demo_city_load(path=city_file)
     roles_sync()
     office = Office.objects.filter(city=city, licence_status=LicenceStatus.ACTIVE).order_by("code").first()
@@ -79,6 +82,10 @@ def demo_load(*, city_file: Path, categories_file: Path) -> DemoSummary:
             mobile=DEMO_CITIZEN_MOBILE,
         )
         user_link_person(user=citizen, person=person)
+    catalog_load(directory=catalog_dir)
+    staff = {role.value: User.objects.get(username=username) for username, _f, _l, role in DEMO_STAFF}
+    if office is not None and citizen.person is not None:  # the demo city file has active offices
+        demo_cases_load(office=office, applicant=citizen.person, staff=staff)
     return DemoSummary(
         city=city.name_fa,
         districts=city.zones.count(),

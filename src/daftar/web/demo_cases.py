@@ -23,20 +23,39 @@ from daftar.documents.models import Document
 from daftar.documents.services import document_review, document_upload
 from daftar.offices.models import Office
 
-NO_VIOLATION = {"renewal_code": "3-123-45-6-7-8", "permit_number": "1401/2210", "construction_stage": "frame",
-                "purpose": "bank_loan"}
+NO_VIOLATION = {
+    "renewal_code": "3-123-45-6-7-8",
+    "permit_number": "1401/2210",
+    "construction_stage": "frame",
+    "purpose": "bank_loan",
+}
 PERMIT = {
-    "renewal_code": "3-88-41-2-1-9", "deed_number": "11234/5", "land_area_m2": 240, "floors": 5, "units": 8,
-    "use": "residential", "engineer_national_code": "0084575948", "engineer_name": "کامران صالحی",
-    "engineer_membership_number": "1-12-3456", "engineer_mobile": "09123334455",
+    "renewal_code": "3-88-41-2-1-9",
+    "deed_number": "11234/5",
+    "land_area_m2": 240,
+    "floors": 5,
+    "units": 8,
+    "use": "residential",
+    "engineer_national_code": "0084575948",
+    "engineer_name": "کامران صالحی",
+    "engineer_membership_number": "1-12-3456",
+    "engineer_mobile": "09123334455",
 }
 LICENCE = {
-    "business_name": "نانوایی سنگک برکت", "trade": "نانوایی", "renewal_code": "6-44-12-3",
-    "postal_code": "1591634311", "area_m2": 65, "ownership": "leased",
+    "business_name": "نانوایی سنگک برکت",
+    "trade": "نانوایی",
+    "renewal_code": "6-44-12-3",
+    "postal_code": "1591634311",
+    "area_m2": 65,
+    "ownership": "leased",
 }
 COMPLETION = {
-    "renewal_code": "3-123-45-6-7-8", "permit_number": "1402/3345", "permit_date": "1402/03/15", "floors": 5,
-    "units": 8, "supervisor_membership_number": "1-12-9876",
+    "renewal_code": "3-123-45-6-7-8",
+    "permit_number": "1402/3345",
+    "permit_date": "1402/03/15",
+    "floors": 5,
+    "units": 8,
+    "supervisor_membership_number": "1-12-9876",
 }
 
 
@@ -57,18 +76,30 @@ def _intake_for(code: str, wanted: Mapping[str, Any]) -> dict[str, Any] | None:
     return None if missing else data
 
 
-def _file(code: str, data: Mapping[str, Any], *, office: Office, operator: User, applicant: Person,
-          key: str) -> Case | None:
+def _file(
+    code: str, data: Mapping[str, Any], *, office: Office, operator: User, applicant: Person, key: str
+) -> Case | None:
     intake = _intake_for(code, data)
     service = service_current(code=code)
     if intake is None or service is None:
         return None
     location = None
     if service.location != "none":
-        location = Location(latitude=Decimal("35.7575"), longitude=Decimal("51.4100"),
-                            address="تهران، میدان ونک، خیابان ملاصدرا")
-    return case_file(service=service, applicant=applicant, office=office, channel="office", data=intake,
-                     actor=operator, idempotency_key=f"demo-{key}", location=location)
+        location = Location(
+            latitude=Decimal("35.7575"),
+            longitude=Decimal("51.4100"),
+            address="تهران، میدان ونک، خیابان ملاصدرا",
+        )
+    return case_file(
+        service=service,
+        applicant=applicant,
+        office=office,
+        channel="office",
+        data=intake,
+        actor=operator,
+        idempotency_key=f"demo-{key}",
+        location=location,
+    )
 
 
 def _upload_all(case: Case, operator: User) -> list[Document]:
@@ -76,8 +107,15 @@ def _upload_all(case: Case, operator: User) -> list[Document]:
     uploads = []
     for requirement in case.service_version.documents:
         if requirement["required"] and "application/pdf" in requirement["types"]:
-            uploads.append(document_upload(case=case, requirement=requirement["code"], content=pdf,
-                                           file_name=f"{requirement['code']}.pdf", actor=operator))
+            uploads.append(
+                document_upload(
+                    case=case,
+                    requirement=requirement["code"],
+                    content=pdf,
+                    file_name=f"{requirement['code']}.pdf",
+                    actor=operator,
+                )
+            )
     return uploads
 
 
@@ -91,26 +129,32 @@ def demo_cases_load(*, office: Office, applicant: Person, staff: Mapping[str, Us
     operator, reviewer = staff["office_operator"], staff["municipal_reviewer"]
     if Case.objects.filter(filed_by=operator, idempotency_key__startswith="demo-").exists():
         return Case.objects.filter(filed_by=operator, idempotency_key__startswith="demo-").count()
-    common = {"office": office, "operator": operator, "applicant": applicant}
 
-    waiting = _file("building.no_violation_certificate", NO_VIOLATION, key="no-violation", **common)
+    def file(code: str, data: Mapping[str, Any], key: str) -> Case | None:
+        return _file(code, data, office=office, operator=operator, applicant=applicant, key=key)
+
+    waiting = file("building.no_violation_certificate", NO_VIOLATION, key="no-violation")
     if waiting is not None:
         _upload_all(waiting, operator)
 
-    correction = _file("building.new_construction_permit", PERMIT, key="permit", **common)
+    correction = file("building.new_construction_permit", PERMIT, key="permit")
     if correction is not None:
         uploads = _upload_all(correction, operator)
         if uploads:
-            document_review(document=uploads[0], actor=reviewer, verified=False,
-                            reason="تصویر سند خوانا نیست؛ لطفاً نسخه واضح‌تری بارگذاری کنید.")
+            document_review(
+                document=uploads[0],
+                actor=reviewer,
+                verified=False,
+                reason="تصویر سند خوانا نیست؛ لطفاً نسخه واضح‌تری بارگذاری کنید.",
+            )
 
-    inspection = _file("building.completion_certificate", COMPLETION, key="completion", **common)
+    inspection = file("building.completion_certificate", COMPLETION, key="completion")
     if inspection is not None:
         for document in _upload_all(inspection, operator):
             document_review(document=document, actor=reviewer, verified=True)
         _move(inspection, "accept", reviewer)
 
-    licence = _file("business.new_licence", LICENCE, key="licence", **common)
+    licence = file("business.new_licence", LICENCE, key="licence")
     if licence is not None:
         officer, inspector = staff["licensing_officer"], staff["technical_inspector"]
         for document in _upload_all(licence, operator):

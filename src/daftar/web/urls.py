@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_cases, views_desk, views_public
 
 app_name = "web"
 
@@ -15,4 +15,25 @@ urlpatterns = [
     path("account/", views.account, name="account"),
     path("signout/", views.signout, name="signout"),
     path("dev/sms/", views.dev_sms, name="dev_sms"),
+    # the counter desk
+    path("desk/", views_desk.desk, name="desk"),
+    path("desk/services/", views_desk.desk_services, name="desk_services"),
+    path("desk/services/<str:code>/", views_desk.desk_file, name="desk_file"),
+    path("desk/receipt/<str:tracking_code>/", views_desk.desk_receipt, name="desk_receipt"),
+    # citizens
+    path("services/", views_public.services, name="services"),
+    path("services/<str:code>/apply/", views_public.apply, name="apply"),
+    path("track/", views_public.track, name="track"),
+    path("my/cases/", views_cases.my_cases, name="my_cases"),
+    # staff and everyone with a role on a case
+    path("inbox/", views_cases.inbox, name="inbox"),
+    path("cases/<str:tracking_code>/", views_cases.case_detail, name="case"),
+    path("cases/<str:tracking_code>/act/", views_cases.case_act_view, name="case_act"),
+    path("cases/<str:tracking_code>/documents/", views_cases.document_upload_view, name="document_upload"),
+    path(
+        "cases/<str:tracking_code>/documents/<int:pk>/review/",
+        views_cases.document_review_view,
+        name="document_review",
+    ),
+    path("cases/<str:tracking_code>/rate/", views_cases.case_rate_view, name="case_rate"),
 ]

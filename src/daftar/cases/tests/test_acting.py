@@ -273,33 +273,54 @@ def test_the_inbox_shows_an_office_only_its_own_cases(
 
 
 def test_an_automatic_transition_fires_after_commit_once_its_guard_passes(
-    categories: None, office: Any, operator_user: Any, citizen_user: Any, intake: Any,
+    categories: None,
+    office: Any,
+    operator_user: Any,
+    citizen_user: Any,
+    intake: Any,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     import copy
 
-    from daftar.catalog.models import ServiceCategory
-    from daftar.catalog.services import service_entry_compile, service_version_load
     from daftar.cases.services import Location, case_file
     from daftar.cases.tests.conftest import PLAIN_WORKFLOW
+    from daftar.catalog.models import ServiceCategory
+    from daftar.catalog.services import service_entry_compile, service_version_load
     from daftar.conftest import TEST_SERVICE
 
     workflow = copy.deepcopy(PLAIN_WORKFLOW)
     workflow["start"] = "triage"
-    workflow["states"]["triage"] = {"auto": [{"to": "submitted", "guards": ["has_location"]}],
-                                    "actions": {"accept": {"to": "submitted", "roles": ["municipal_reviewer"]}}}
+    workflow["states"]["triage"] = {
+        "auto": [{"to": "submitted", "guards": ["has_location"]}],
+        "actions": {"accept": {"to": "submitted", "roles": ["municipal_reviewer"]}},
+    }
     entry = copy.deepcopy(TEST_SERVICE)
     entry.update(code="building.auto_test", workflow=workflow, documents=[], output={}, location="optional")
-    service = service_version_load(compiled=service_entry_compile(
-        entry, workflows={}, categories={c.code: c for c in ServiceCategory.objects.all()}))[0]
+    service = service_version_load(
+        compiled=service_entry_compile(
+            entry, workflows={}, categories={c.code: c for c in ServiceCategory.objects.all()}
+        )
+    )[0]
 
     with django_capture_on_commit_callbacks(execute=True):
-        without = case_file(service=service, applicant=citizen_user.person, office=office, channel="office",
-                            data=intake, actor=operator_user)
+        without = case_file(
+            service=service,
+            applicant=citizen_user.person,
+            office=office,
+            channel="office",
+            data=intake,
+            actor=operator_user,
+        )
     with django_capture_on_commit_callbacks(execute=True):
-        located = case_file(service=service, applicant=citizen_user.person, office=office, channel="office",
-                            data=intake, actor=operator_user,
-                            location=Location(latitude=35.75, longitude=51.41))  # type: ignore[arg-type]
+        located = case_file(
+            service=service,
+            applicant=citizen_user.person,
+            office=office,
+            channel="office",
+            data=intake,
+            actor=operator_user,
+            location=Location(latitude=35.75, longitude=51.41),
+        )  # type: ignore[arg-type]
     without.refresh_from_db()
     located.refresh_from_db()
     assert without.state == "triage"
@@ -313,6 +334,8 @@ def test_the_sweep_command_reports_what_it_marked(plain_case: Case) -> None:
     from django.core.management import call_command
 
     out = StringIO()
-    with mock.patch("daftar.cases.services.local_today", return_value=plain_case.due_date + timedelta(days=1)):
+    with mock.patch(
+        "daftar.cases.services.local_today", return_value=plain_case.due_date + timedelta(days=1)
+    ):
         call_command("cases_sweep", stdout=out)
     assert "1 case(s) newly overdue" in out.getvalue()

@@ -11,6 +11,7 @@ from datetime import date, datetime, time
 from django import template
 from django.utils import timezone
 
+from daftar.cases.tracking import display
 from daftar.core.i18n import is_english
 from daftar.core.jalali import format_jalali_date, format_jalali_datetime
 from daftar.core.money import format_rials
@@ -58,3 +59,17 @@ def rials(value: int | None, unit: str = "rial") -> str:
     return format_rials(
         int(value), unit="toman" if unit == "toman" else "rial", persian_digits=not is_english()
     )
+
+
+@register.filter
+def absolute(value: int | None) -> int | str:
+    """The size of a number without its sign (days late shown as a positive count)."""
+    if value is None or value == "":
+        return ""
+    return abs(int(value))
+
+
+@register.filter
+def tracking(value: str | None) -> str:
+    """A tracking code grouped for reading: ABCDE-FGHJK (always Latin, shown left to right)."""
+    return display(value or "")

@@ -13,7 +13,9 @@ from django.test import override_settings
 
 from daftar.accounts.models import User
 from daftar.accounts.roles import Role
-from daftar.catalog.models import ServiceCategory
+from daftar.cases.models import Case
+from daftar.catalog.models import ServiceCategory, ServiceVersion
+from daftar.certificates.models import Certificate
 from daftar.offices.models import City, LicenceStatus, Office, StaffAssignment, Zone
 from daftar.web.demo import DEFAULT_DEMO_PASSWORD, DEMO_CITIZEN_MOBILE, DEMO_STAFF, demo_load
 
@@ -24,12 +26,12 @@ ROOT = Path(settings.PROJECT_DIR)
 def _load() -> None:
     demo_load(
         city_file=ROOT / "catalog" / "demo" / "tehran.yaml",
-        categories_file=ROOT / "catalog" / "categories.yaml",
+        catalog_dir=ROOT / "catalog",
     )
 
 
 def _counts() -> tuple[int, ...]:
-    models = (City, Zone, Office, User, StaffAssignment, ServiceCategory)
+    models = (City, Zone, Office, User, StaffAssignment, ServiceCategory, ServiceVersion, Case, Certificate)
     return tuple(model.objects.count() for model in models)
 
 
@@ -68,3 +70,16 @@ def test_demo_command_refuses_to_run_without_debug() -> None:
     with pytest.raises(CommandError):
         call_command("demo_load", stdout=StringIO())
     assert not User.objects.filter(username="operator").exists()
+
+
+def test_the_demo_opens_to_cases_in_every_stage_and_a_verifiable_certificate() -> None:
+    from daftar.cases.selectors import inbox_for
+    from daftar.certificates.selectors import certificate_verification
+
+    _load()
+    states = dict(Case.objects.values_list("service_type__code", "state"))
+    assert states["building.new_construction_permit"] == "correction"
+    assert states["business.new_licence"] == "issued"
+    assert inbox_for(user=User.objects.get(username="reviewer")).rows
+    certificate = Certificate.objects.get()
+    assert certificate_verification(number=certificate.number).status == "valid"

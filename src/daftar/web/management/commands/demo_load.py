@@ -30,7 +30,7 @@ class Command(BaseCommand):
         root = Path(settings.PROJECT_DIR)
         summary = demo_load(
             city_file=root / "catalog" / "demo" / "tehran.yaml",
-            categories_file=root / "catalog" / "categories.yaml",
+            catalog_dir=Path(settings.DAFTAR_CATALOG_DIR),
         )
         self.stdout.write(self.style.SUCCESS(f"Demo city ready: {summary}"))
         self.stdout.write(f"Staff password for every demo account: see {DEMO_PASSWORD_ENV} in README.md")

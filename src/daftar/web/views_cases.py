@@ -1,0 +1,255 @@
+"""The case page and its forms (act, review or upload a document, rate), the staff inbox and the
+citizen's own cases. Thin: selectors read, services write, every POST redirects on success."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from daftar.accounts.models import User
+from daftar.cases.models import Case
+from daftar.cases.selectors import (
+    case_actions_for,
+    case_events_for,
+    case_for_user,
+    cases_of_applicant,
+    cases_search,
+    inbox_for,
+    sees_internal,
+    workflow_of,
+)
+from daftar.cases.services import case_act, case_rate
+from daftar.cases.tracking import display
+from daftar.certificates.selectors import certificates_of_case
+from daftar.core.errors import DomainError
+from daftar.core.i18n import pick
+from daftar.documents.selectors import document_checklist
+from daftar.documents.services import REVIEW_ROLES, document_review, document_upload
+from daftar.offices.selectors import is_staff_member
+from daftar.workflow.definition import APPLICANT
+
+from .case_display import intake_rows, page_query, timeline
+from .forms_cases import CaseActionForm, DocumentReviewForm, DocumentUploadForm, RatingForm
+
+INBOX_PAGE_SIZE = 50
+UPLOADER_ROLES = frozenset({APPLICANT, "office_operator", "office_manager"})
+staff_required = login_required(login_url="web:staff_signin")
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+def _case_or_404(request: HttpRequest, tracking_code: str) -> tuple[Case, set[str]]:
+    """The case and the user's roles on it; 404 alike when it does not exist or is not theirs."""
+    found = case_for_user(tracking_code=tracking_code, user=_user(request))
+    if found is None:
+        raise Http404
+    return found
+
+
+def domain_message(error: DomainError) -> str:
+    if error.code == "case.stale":
+        return _(
+            "The case has changed in the meantime; this page now shows its current state. "
+            "Check it and try again."
+        )
+    return str(error)
+
+
+def _case_page(
+    request: HttpRequest, tracking_code: str, *, status: int = 200, error: str = "", **extra: Any
+) -> HttpResponse:
+    case, roles = _case_or_404(request, tracking_code)  # read afresh: after a conflict, show what is now
+    workflow = workflow_of(case)
+    state = workflow.state(case.state)
+    staff_view = sees_internal(roles)
+    actions = [
+        {
+            "code": a.code,
+            "name": pick(a.name.get("fa", a.code), a.name.get("en", "")),
+            "reason": a.reason,
+            "shared": a.shared,
+        }
+        for a in case_actions_for(case=case, roles=roles)
+    ]
+    can_rate = APPLICANT in roles and case.closed_at is not None and case.rating is None
+    context: dict[str, Any] = {
+        "nav": "cases",
+        "case": case,
+        "code_display": display(case.tracking_code),
+        "state_name": pick(state.name.get("fa", case.state), state.name.get("en", "")),
+        "staff_view": staff_view,
+        "intake": intake_rows(case),
+        "checklist": document_checklist(case=case),
+        "can_review": case.is_open and bool(roles & REVIEW_ROLES),
+        "can_upload": case.is_open and bool(roles & UPLOADER_ROLES),
+        "actions": actions,
+        "timeline": timeline(case, case_events_for(case=case, roles=roles)[:500], staff_view=staff_view),
+        "certificates": list(certificates_of_case(case=case)),
+        "rating_form": extra.pop("rating_form", None) or (RatingForm() if can_rate else None),
+        "error": error,
+        **extra,
+    }
+    return render(request, "web/case.html", context, status=status)
+
+
+@login_required
+def case_detail(request: HttpRequest, tracking_code: str) -> HttpResponse:
+    return _case_page(request, tracking_code)
+
+
+def _done(request: HttpRequest, case: Case, text: str) -> HttpResponse:
+    messages.success(request, text)
+    return redirect("web:case", tracking_code=case.tracking_code)
+
+
+@login_required
+@require_POST
+def case_act_view(request: HttpRequest, tracking_code: str) -> HttpResponse:
+    case, _roles = _case_or_404(request, tracking_code)
+    form = CaseActionForm(request.POST)
+    if not form.is_valid():
+        return _case_page(request, tracking_code, status=400, error=_("The form was incomplete; try again."))
+    action = form.cleaned_data["action"]
+    reason = form.cleaned_data["reason"]
+    try:
+        case_act(
+            case=case,
+            action=action,
+            actor=_user(request),
+            expected_version=form.cleaned_data["expected_version"],
+            reason=reason,
+        )
+    except DomainError as exc:
+        return _case_page(
+            request,
+            tracking_code,
+            status=exc.status,
+            error=domain_message(exc),
+            failed_action=action,
+            typed_reason=reason,
+            reason_errors=exc.field_messages().get("reason", []),
+        )
+    state = workflow_of(case).state(case.state)
+    chosen = state.actions.get(action)
+    name = pick(chosen.name.get("fa", action), chosen.name.get("en", "")) if chosen else action
+    return _done(request, case, _("Done: %(action)s.") % {"action": name})
+
+
+@login_required
+@require_POST
+def document_review_view(request: HttpRequest, tracking_code: str, pk: int) -> HttpResponse:
+    case, _roles = _case_or_404(request, tracking_code)
+    row = next(
+        (r for r in document_checklist(case=case) if r.document is not None and r.document.pk == pk), None
+    )
+    if row is None or row.document is None:
+        raise Http404
+    form = DocumentReviewForm(request.POST)
+    if not form.is_valid():
+        return _case_page(request, tracking_code, status=400, error=_("The form was incomplete; try again."))
+    verified = form.cleaned_data["verdict"] == "verify"
+    reason = form.cleaned_data["reason"]
+    try:
+        document_review(document=row.document, actor=_user(request), verified=verified, reason=reason)
+    except DomainError as exc:
+        return _case_page(
+            request,
+            tracking_code,
+            status=exc.status,
+            error=domain_message(exc),
+            failed_document=pk,
+            typed_reason=reason,
+            reason_errors=exc.field_messages().get("reason", []),
+        )
+    if verified:
+        return _done(request, case, _("The document %(name)s was verified.") % {"name": row.name})
+    return _done(request, case, _("The document %(name)s was rejected.") % {"name": row.name})
+
+
+@login_required
+@require_POST
+def document_upload_view(request: HttpRequest, tracking_code: str) -> HttpResponse:
+    case, _roles = _case_or_404(request, tracking_code)
+    form = DocumentUploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _case_page(
+            request,
+            tracking_code,
+            status=400,
+            error=_("Choose a file to upload."),
+            failed_upload=request.POST.get("requirement", ""),
+        )
+    upload = form.cleaned_data["file"]
+    code = form.cleaned_data["requirement"]
+    try:
+        document_upload(
+            case=case,
+            requirement=code,
+            content=upload.read(),
+            file_name=upload.name or code,
+            actor=_user(request),
+        )
+    except DomainError as exc:
+        return _case_page(
+            request, tracking_code, status=exc.status, error=domain_message(exc), failed_upload=code
+        )
+    return _done(request, case, _("The file was received."))
+
+
+@login_required
+@require_POST
+def case_rate_view(request: HttpRequest, tracking_code: str) -> HttpResponse:
+    case, _roles = _case_or_404(request, tracking_code)
+    form = RatingForm(request.POST)
+    if not form.is_valid():
+        return _case_page(request, tracking_code, status=400, rating_form=form)
+    try:
+        case_rate(
+            case=case,
+            actor=_user(request),
+            rating=form.cleaned_data["rating"],
+            comment=form.cleaned_data["comment"],
+        )
+    except DomainError as exc:
+        return _case_page(request, tracking_code, status=exc.status, error=domain_message(exc))
+    return _done(request, case, _("Thank you for your rating."))
+
+
+@staff_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    """Cases waiting on the user's roles, overdue first; or a search within the user's scope."""
+    user = _user(request)
+    if not is_staff_member(user=user):
+        raise PermissionDenied
+    query = request.GET.get("q", "").strip()[:100]
+    page = page_query(request)
+    if query:
+        result = cases_search(user=user, query=query, page=page, page_size=INBOX_PAGE_SIZE)
+    else:
+        result = inbox_for(user=user, page=page, page_size=INBOX_PAGE_SIZE)
+    return render(
+        request,
+        "web/inbox.html",
+        {"nav": "inbox", "rows": result.rows, "page": result.page, "query": query},
+    )
+
+
+@login_required
+def my_cases(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if user.person_id is None:
+        messages.info(request, _("Complete your details first: your national code links your cases to you."))
+        return redirect("web:account")
+    result = cases_of_applicant(user=user, page=page_query(request))
+    return render(request, "web/my_cases.html", {"nav": "my_cases", "rows": result.rows, "page": result.page})
