@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max
+from django.db.models import F, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -26,8 +26,14 @@ from daftar.catalog.models import Channel, ServiceVersion, VersionStatus
 from daftar.core.errors import Conflict, Forbidden, InvalidValue, NotFound
 from daftar.core.jalali import local_today
 from daftar.core.text import normalize_for_search, normalize_persian
-from daftar.offices.models import Office
-from daftar.offices.selectors import offices_staff_of, working_days_add, working_days_count, zone_for_point
+from daftar.offices.models import City, Office
+from daftar.offices.selectors import (
+    city_default,
+    offices_staff_of,
+    working_days_add,
+    working_days_count,
+    zone_for_point,
+)
 from daftar.workflow.definition import RETURN, Workflow
 from daftar.workflow.registry import EffectContext, effects, guards
 
@@ -232,7 +238,7 @@ def case_file(
     _check_filer(service=service, applicant=applicant, office=office, channel=channel, actor=actor)
     cleaned = intake_validate(service.intake_schema, data)
     _check_location(service, location)
-    city = office.city if office is not None else service_city(actor=actor, applicant=applicant)
+    city = office.city if office is not None else _online_city()
     workflow = Workflow(service.workflow)
     links = _record_links(service, cleaned)
     with transaction.atomic():
@@ -301,10 +307,8 @@ def _insert_with_fresh_code(case: Case, attempts: int = 8) -> None:
     raise Conflict("case.tracking_code_exhausted", _("Could not allocate a tracking code; try again."))
 
 
-def service_city(*, actor: User, applicant: Person) -> Any:
-    """The city an online case belongs to: the default city (one per deployment today)."""
-    from daftar.offices.selectors import city_default
-
+def _online_city() -> City:
+    """The city an online case belongs to: the default city (one city per deployment today)."""
     city = city_default()
     if city is None:
         raise NotFound("case.no_city", _("No city is configured."))
@@ -439,8 +443,6 @@ def cases_sweep_overdue(*, today: date | None = None, batch: int = 500) -> int:
     Returns how many cases were newly marked. Safe to run as often as wanted.
     """
     day = today or local_today()
-    from django.db.models import Q
-
     due = Q(state_due_date__lt=day) | Q(due_date__lt=day)
     marked = 0
     while True:
