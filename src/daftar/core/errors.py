@@ -45,7 +45,13 @@ class DomainError(Exception):
 
     def field_messages(self) -> dict[str, list[str]]:
         """The field errors rendered in the active language."""
-        return {key: [str(message) for message in messages] for key, messages in self.fields.items()}
+        return {
+            key: [self._digits(str(message)) for message in messages] for key, messages in self.fields.items()
+        }
+
+    def _digits(self, text: str) -> str:
+        persian = len(_ARABIC_LETTERS.findall(text)) > len(_LATIN_LETTERS.findall(text))
+        return text.translate(_PERSIAN_DIGITS) if persian else text
 
     def __str__(self) -> str:
         # Rendered on demand so a lazy message follows the language active at display time.
