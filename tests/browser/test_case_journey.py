@@ -4,62 +4,19 @@ accepts and approves; the certificate verifies publicly and the citizen tracks t
 
 from __future__ import annotations
 
-import io
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from PIL import Image
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, expect
 
 from daftar.cases.models import Case
 from daftar.conftest import captcha_answer
 
 from .conftest import screenshot
+from .journey import expect_state, new_page, pdf_file, staff_sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-PASSWORD = "x-test-password-1405"
-
-
-def pdf_bytes() -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (60, 80), (255, 255, 255)).save(buffer, "PDF")
-    data = buffer.getvalue()
-    assert data.startswith(b"%PDF-")
-    assert b"%%EOF" in data[-64:]
-    return data
-
-
-def deed_file(name: str) -> dict[str, Any]:
-    return {"name": name, "mimeType": "application/pdf", "buffer": pdf_bytes()}
-
-
-@pytest.fixture
-def contexts(browser: Browser) -> Iterator[list[BrowserContext]]:
-    opened: list[BrowserContext] = []
-    yield opened
-    for context in opened:
-        context.close()
-
-
-def new_page(browser: Browser, contexts: list[BrowserContext], *, wide: bool = False) -> Page:
-    viewport = {"width": 1280, "height": 900} if wide else {"width": 390, "height": 844}
-    context = browser.new_context(locale="fa-IR", viewport=viewport)  # type: ignore[arg-type]
-    contexts.append(context)
-    return context.new_page()
-
-
-def staff_sign_in(page: Page, base: str, username: str) -> None:
-    page.goto(base + "/staff/signin/")
-    page.get_by_label("نام کاربری").fill(username)
-    page.get_by_label("گذرواژه").fill(PASSWORD)
-    page.get_by_role("button", name="ورود").click()
-    expect(page).to_have_url(re.compile(r"/account/$"))
-
-
-def expect_state(page: Page, name: str) -> None:
-    expect(page.locator("[data-state]").first).to_have_text(name)
 
 
 def test_a_case_goes_from_the_counter_to_a_verified_certificate(
@@ -87,7 +44,7 @@ def test_a_case_goes_from_the_counter_to_a_verified_certificate(
     operator.get_by_label("شماره سند").fill("۱۲۳۴۵")
     operator.get_by_label("تعداد طبقات").fill("۴")
     operator.get_by_label("کاربری").select_option(label="مسکونی")
-    operator.get_by_label("سند مالکیت").set_input_files(deed_file("سند.pdf"))
+    operator.get_by_label("سند مالکیت").set_input_files(pdf_file("سند.pdf"))
     screenshot(operator, "desk-form")
     operator.get_by_role("button", name="ثبت پرونده").click()
     expect(operator).to_have_url(re.compile(r"/desk/receipt/[A-Z0-9]{10}/$"))
@@ -121,7 +78,7 @@ def test_a_case_goes_from_the_counter_to_a_verified_certificate(
     operator.get_by_role("link", name="کارتابل").click()
     operator.locator(f'tr[data-tracking-code="{code}"]').get_by_role("link").click()
     expect_state(operator, "نقص مدارک")
-    operator.get_by_label("فایل جدید برای سند مالکیت").set_input_files(deed_file("deed-2.pdf"))
+    operator.get_by_label("فایل جدید برای سند مالکیت").set_input_files(pdf_file("deed-2.pdf"))
     operator.get_by_role("button", name="بارگذاری سند مالکیت").click()
     expect(operator.get_by_text("فایل دریافت شد.")).to_be_visible()
     operator.locator('form[data-action="resubmit"] button').click()

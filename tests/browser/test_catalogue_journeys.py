@@ -7,16 +7,13 @@ certificate's public verification page (linked from the case page) says it is va
 
 from __future__ import annotations
 
-import io
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from django.conf import settings
-from PIL import Image
-from playwright.sync_api import Browser, BrowserContext, FilePayload, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from daftar.accounts.models import User
 from daftar.catalog.models import ServiceVersion
@@ -28,9 +25,9 @@ from daftar.offices.services import staff_assign
 from tests.e2e.test_api_journeys import JOURNEYS
 
 from .conftest import screenshot
+from .journey import PASSWORD, expect_state, new_page, pdf_file, staff_sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-PASSWORD = "x-test-password-1405"
 APPLICANT = {
     "national_code": "0012345679",
     "first_name": "سارا",
@@ -70,12 +67,6 @@ JOURNEY_STEPS = {
 }
 
 
-def pdf_file(name: str) -> FilePayload:
-    buffer = io.BytesIO()
-    Image.new("RGB", (20, 20)).save(buffer, "PDF")
-    return {"name": name, "mimeType": "application/pdf", "buffer": buffer.getvalue()}
-
-
 @pytest.fixture
 def staff(office: Office) -> dict[str, User]:
     """The shipped catalogue, and the staff who work its cases in the office's city."""
@@ -89,33 +80,6 @@ def staff(office: Office) -> dict[str, User]:
         staff_assign(user=user, role=role, city=office.city, office=at_office)
         users[username] = user
     return users
-
-
-@pytest.fixture
-def contexts(browser: Browser) -> Iterator[list[BrowserContext]]:
-    opened: list[BrowserContext] = []
-    yield opened
-    for context in opened:
-        context.close()
-
-
-def new_page(browser: Browser, contexts: list[BrowserContext], *, wide: bool = False) -> Page:
-    viewport = {"width": 1280, "height": 900} if wide else {"width": 390, "height": 844}
-    context = browser.new_context(locale="fa-IR", viewport=viewport)  # type: ignore[arg-type]
-    contexts.append(context)
-    return context.new_page()
-
-
-def staff_sign_in(page: Page, base: str, username: str) -> None:
-    page.goto(base + "/staff/signin/")
-    page.get_by_label("نام کاربری").fill(username)
-    page.get_by_label("گذرواژه").fill(PASSWORD)
-    page.get_by_role("button", name="ورود").click()
-    expect(page).to_have_url(re.compile(r"/account/$"))
-
-
-def expect_state(page: Page, name: str) -> None:
-    expect(page.locator("[data-state]").first).to_have_text(name)
 
 
 def open_from_inbox(page: Page, code: str, state: str) -> None:
