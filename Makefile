@@ -16,7 +16,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/daftar
 DEV := DJANGO_SETTINGS_MODULE=daftar.settings.dev
 TESTENV := DJANGO_SETTINGS_MODULE=daftar.settings.test
 
-.PHONY: help system-deps install messages run serve demo check lint typecheck test test-sqlite test-postgres browser-deps postgres clean
+.PHONY: help system-deps install messages run serve demo check lint typecheck test test-sqlite test-postgres browser-deps postgres redis clean
 
 help:
 	@echo "make run    install, migrate, load the demo city and serve it at http://$(HOST):$(PORT)/"
@@ -35,12 +35,16 @@ install: $(STAMP) messages
 messages: $(STAMP)
 	$(PY) scripts/compile_messages.py
 
+# Background work runs in-process (Celery eager, no broker); periodic_run stands in for Celery beat
+# and is stopped with runserver.
 run: install
 	mkdir -p var
 	$(DEV) $(PY) manage.py migrate --no-input
 	$(DEV) $(PY) manage.py demo_load
 	@echo "Daftar demo city: http://$(HOST):$(PORT)/  (sign-in codes: http://$(HOST):$(PORT)/dev/sms/)"
-	$(DEV) $(PY) manage.py runserver $(HOST):$(PORT)
+	$(DEV) $(PY) manage.py periodic_run & periodic=$$!; \
+	  trap 'kill $$periodic 2>/dev/null || true' EXIT INT TERM; \
+	  $(DEV) $(PY) manage.py runserver $(HOST):$(PORT)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests scripts
@@ -73,10 +77,14 @@ browser-deps:
 postgres:
 	@scripts/ensure_postgres.sh
 
-test-sqlite: install browser-deps
+# The Celery worker test (pytest -m celery) runs a real worker on the local Redis.
+redis:
+	@scripts/ensure_redis.sh
+
+test-sqlite: install browser-deps redis
 	$(BIN)/pytest -q
 
-test-postgres: install browser-deps postgres
+test-postgres: install browser-deps postgres redis
 	DATABASE_URL=$(PG_URL) $(BIN)/pytest -q
 
 test: lint typecheck check test-sqlite test-postgres

@@ -24,11 +24,13 @@ def _mount_routers() -> None:
     from daftar.catalog.api import router as catalog_router
     from daftar.certificates.api import router as certificates_router
     from daftar.documents.api import router as documents_router
+    from daftar.inquiries.api import router as agency_router
 
     api.add_router("/catalog", catalog_router)
     api.add_router("/", cases_router)
     api.add_router("/", documents_router)
     api.add_router("/", certificates_router)
+    api.add_router("/agency", agency_router)
 
 
 def error_response(

@@ -454,25 +454,31 @@ def cases_sweep_overdue(*, today: date | None = None, batch: int = 500) -> int:
         if not ids:
             return marked
         for case_id in ids:
-            with transaction.atomic():
-                case = Case.objects.select_for_update().select_related("service_version").get(pk=case_id)
-                if case.overdue or case.closed_at is not None:
-                    continue
-                workflow = workflow_of(case)
-                state = workflow.state(case.state)
-                case.overdue = True
-                if state.escalate_to:
-                    case.escalated = True
-                    case.waiting_on = _waiting_on(workflow, case.state, escalated=True)
-                case.save(update_fields=["overdue", "escalated", "waiting_on", "updated_at"])
-                case_event_append(
-                    case=case,
-                    kind=EventKind.OVERDUE,
-                    actor=None,
-                    public=False,
-                    payload={"state": case.state, "escalated_to": list(state.escalate_to)},
-                )
-                marked += 1
+            marked += int(case_escalate(case_id=case_id, reason="مهلت رسیدگی به پرونده گذشته است."))
+
+
+def case_escalate(*, case_id: int, reason: str, payload: Mapping[str, Any] | None = None) -> bool:
+    """Mark an open case overdue and open its state's actions to the escalation roles (if any).
+
+    Returns False when the case was already overdue or is closed (nothing to do). The timeline
+    gets an internal event naming why (a missed deadline, an overdue inquiry …).
+    """
+    with transaction.atomic():
+        case = Case.objects.select_for_update().select_related("service_version").get(pk=case_id)
+        if case.overdue or case.closed_at is not None:
+            return False
+        workflow = workflow_of(case)
+        state = workflow.state(case.state)
+        case.overdue = True
+        if state.escalate_to:
+            case.escalated = True
+            case.waiting_on = _waiting_on(workflow, case.state, escalated=True)
+        case.save(update_fields=["overdue", "escalated", "waiting_on", "updated_at"])
+        case_event_append(
+            case=case, kind=EventKind.OVERDUE, actor=None, public=False, message=reason,
+            payload={"state": case.state, "escalated_to": list(state.escalate_to), **dict(payload or {})},
+        )
+        return True
 
 
 # --- closing -------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import dataclasses
 import hashlib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -20,9 +20,14 @@ from django.utils.translation import gettext_lazy as _
 from daftar.core.errors import Conflict, InvalidValue
 from daftar.core.jalali import local_today, parse_jalali_date
 from daftar.workflow.definition import DefinitionError, workflow_compile
+from daftar.workflow.registry import Registry
 
 from .intake import schema_problems, with_field_order
 from .models import Channel, ServiceCategory, ServiceType, ServiceVersion, VersionStatus
+
+# Other apps' data files in the catalogue directory (e.g. "agencies.yaml" from inquiries), loaded
+# by catalog_load before the services that refer to them. Registered from the apps' ready().
+data_loaders: Registry[Callable[[Path], int]] = Registry("catalogue data loader")
 
 SERVICE_CODE = re.compile(r"[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*")
 DOCUMENT_TYPES = ("application/pdf", "image/jpeg", "image/png")
@@ -274,12 +279,16 @@ def service_version_publish(*, version: ServiceVersion, valid_from: date | None 
     version.refresh_from_db()
     if version.status == VersionStatus.PUBLISHED:
         raise Conflict("catalog.already_published", _("This version is already published."))
-    start = valid_from or version.valid_from or local_today()
     others = list(
         ServiceVersion.objects.filter(service_type_id=version.service_type_id, status=VersionStatus.PUBLISHED)
         .exclude(pk=version.pk)
         .order_by("valid_from")
     )
+    start = valid_from or version.valid_from or local_today()
+    if valid_from is None and others and others[-1].valid_from >= start:
+        # No date given and the current version began today (or later): the new one starts the
+        # day after, so every day has exactly one version in force.
+        start = others[-1].valid_from + timedelta(days=1)
     for other in others:
         if other.valid_to is None and other.valid_from < start:
             other.valid_to = start - timedelta(days=1)
@@ -353,11 +362,15 @@ def catalog_load(*, directory: Path, check_only: bool = False) -> CatalogReport:
     """
     categories_load(path=directory / "categories.yaml")
     categories = {category.code: category for category in ServiceCategory.objects.all()}
+    for file_name in data_loaders:
+        loader_path = directory / file_name
+        if loader_path.exists():
+            data_loaders.get(file_name)(loader_path)
     workflows_path = directory / "workflows.yaml"
     workflows = yaml_load_strict(workflows_path.read_text(encoding="utf-8"), source=workflows_path.name) or {}
     report, seen, problems = CatalogReport(), set(), []
     for path in sorted(directory.glob("*.yaml")):
-        if path.name in ("categories.yaml", "workflows.yaml"):
+        if path.name in ("categories.yaml", "workflows.yaml") or path.name in data_loaders:
             continue
         report.files.append(path.name)
         entries = yaml_load_strict(path.read_text(encoding="utf-8"), source=path.name) or []

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     # core layer
     "daftar.core",
     "daftar.sms",
+    "daftar.outbox",
     # people & places
     "daftar.accounts",
     "daftar.offices",
@@ -58,6 +59,8 @@ INSTALLED_APPS = [
     "daftar.cases",
     "daftar.documents",
     "daftar.certificates",
+    # domain packages
+    "daftar.inquiries",
     # faces
     "daftar.api",
     "daftar.web",
@@ -250,6 +253,39 @@ DAFTAR_SIGNING_RETIRED_PUBLIC_KEYS = env_list("DAFTAR_SIGNING_RETIRED_PUBLIC_KEY
 # The site's public address, printed in the certificate's QR code (no trailing slash needed).
 DAFTAR_PUBLIC_BASE_URL = os.environ.get("DAFTAR_PUBLIC_BASE_URL", "http://127.0.0.1:8000")
 CERTIFICATE_VERIFY_RATE_PER_IP = os.environ.get("DAFTAR_CERTIFICATE_VERIFY_RATE_PER_IP", "30/m")
+
+# Background work: Celery on Redis (or any broker URL). With no broker configured (the embedded
+# default: `make run` on SQLite) tasks run eagerly, in the process that queues them, and
+# `manage.py periodic_run` (started by `make run`) runs the schedule below instead of beat.
+_CELERY_BROKER = os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL") or ""
+CELERY_BROKER_URL = _CELERY_BROKER or "memory://"
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not _CELERY_BROKER)
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_ACKS_LATE = True  # a task lost with its worker is delivered again (tasks are idempotent)
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # workers log through LOGGING below
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# "expires": a run still queued when the next one is due is dropped rather than piling up.
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
+    "outbox-deliver-due": {"task": "outbox.deliver_due", "schedule": 30.0, "options": {"expires": 25.0}},
+    "cases-sweep-overdue": {
+        "task": "cases.sweep_overdue",
+        "schedule": 5 * 60.0,
+        "options": {"expires": 4 * 60.0},
+    },
+    # Issue 4 (online payments): the payment reconciliation job goes here, e.g.
+    # "billing-reconcile": {"task": "billing.reconcile_payments", "schedule": 10 * 60.0},
+}
+
+# The transactional outbox (daftar.outbox): retries with backoff, then parks a message as dead.
+OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "10"))
+OUTBOX_LEASE_SECONDS = int(os.environ.get("OUTBOX_LEASE_SECONDS", "120"))  # a worker's hold on one message
+OUTBOX_WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("OUTBOX_WEBHOOK_TIMEOUT_SECONDS", "10"))
 
 LOGGING = {
     "version": 1,

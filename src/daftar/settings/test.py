@@ -7,6 +7,7 @@ import tempfile
 from pathlib import Path
 
 from .base import *  # noqa: F403
+from .base import env_bool
 
 DEBUG = False
 SECRET_KEY = "test-only-key-0123456789-abcdefghijklmnopqrstuvwxyz"
@@ -28,3 +29,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {  # noqa: F405
         "NAME": str(Path(tempfile.gettempdir()) / f"daftar-test-{os.getpid()}.sqlite3")
     }
+
+# Tasks run eagerly (in the test's own process) unless a test starts a real worker, which it runs
+# with CELERY_TASK_ALWAYS_EAGER=0 and CELERY_BROKER_URL pointing at the local Redis.
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", True)
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_BEAT_SCHEDULE_FILENAME = str(Path(tempfile.gettempdir()) / f"daftar-test-celerybeat-{os.getpid()}")

@@ -8,6 +8,7 @@ from django.contrib.auth.models import AnonymousUser
 
 from daftar.accounts.models import User
 from daftar.accounts.roles import ROLE_BY_CODE, Role, Scope
+from daftar.inquiries.selectors import agencies_of_user
 from daftar.offices.models import Office
 from daftar.offices.selectors import offices_staff_of
 
@@ -25,7 +26,8 @@ def desk_offices(*, user: User | AnonymousUser) -> list[Office]:
 
 
 def nav_flags(*, user: User | AnonymousUser) -> dict[str, Any]:
-    """Which case pages the menu offers this user (one query, only when a page shows the menu)."""
+    """Which case pages the menu offers this user (two small queries: staff roles and agency
+    clerkship, only when a page shows the menu)."""
     if not user.is_authenticated:
         return {}
     assignments = list(offices_staff_of(user=user))
@@ -33,4 +35,6 @@ def nav_flags(*, user: User | AnonymousUser) -> dict[str, Any]:
     inbox = any(
         (spec := ROLE_BY_CODE.get(a.role)) is not None and spec.scope != Scope.AGENCY for a in assignments
     )
-    return {"desk": desk, "inbox": inbox, "citizen": not assignments or user.person_id is not None}
+    agency = bool(agencies_of_user(user=user))
+    citizen = (not assignments and not agency) or user.person_id is not None
+    return {"desk": desk, "inbox": inbox, "agency": agency, "citizen": citizen}

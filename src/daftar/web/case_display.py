@@ -3,7 +3,7 @@ in words. Pure presentation over what the selectors returned."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -33,7 +33,7 @@ class IntakeRow:
     ltr: bool
 
 
-def _shown(spec: dict[str, Any], value: Any) -> str:
+def _shown(spec: Mapping[str, Any], value: Any) -> str:
     if spec.get("enum"):
         return enum_title(spec, value)
     if isinstance(value, bool):
@@ -43,9 +43,13 @@ def _shown(spec: dict[str, Any], value: Any) -> str:
 
 def intake_rows(case: Case) -> list[IntakeRow]:
     """The case's intake data in form order, labelled with the titles of the version it was filed under."""
-    schema = case.service_version.intake_schema or {}
+    return schema_rows(case.service_version.intake_schema or {}, case.data or {})
+
+
+def schema_rows(schema: Mapping[str, Any], data: Mapping[str, Any]) -> list[IntakeRow]:
+    """Values of an object schema (intake, the part of it an inquiry carries, an agency's answer)
+    in the schema's order under its titles; names the schema does not know come last, as they are."""
     properties = schema.get("properties") or {}
-    data = case.data or {}
     names = [name for name in field_order(schema) if name in data] + [n for n in data if n not in properties]
     rows = []
     for name in names:

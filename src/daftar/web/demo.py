@@ -16,6 +16,7 @@ from daftar.offices.demo import demo_city_load
 from daftar.offices.models import LicenceStatus, Office
 from daftar.offices.services import staff_assign
 
+from .demo_agencies import demo_agencies_load
 from .demo_cases import demo_cases_load
 
 DEMO_PASSWORD_ENV = "DAFTAR_DEMO_PASSWORD"  # noqa: S105 - the variable's name
@@ -84,6 +85,7 @@ def demo_load(*, city_file: Path, catalog_dir: Path) -> DemoSummary:
         user_link_person(user=citizen, person=person)
     catalog_load(directory=catalog_dir)
     staff = {role.value: User.objects.get(username=username) for username, _f, _l, role in DEMO_STAFF}
+    demo_agencies_load(clerk=staff[Role.AGENCY_CLERK.value])
     if office is not None and citizen.person is not None:  # the demo city file has active offices
         demo_cases_load(office=office, applicant=citizen.person, staff=staff)
     return DemoSummary(

@@ -49,6 +49,18 @@ LICENCE = {
     "area_m2": 65,
     "ownership": "leased",
 }
+UTILITIES = {
+    "renewal_code": "3-123-45-6-7-8",
+    "water_bill_id": "1234567890",
+    "electricity_bill_id": "9876543210",
+    "purpose": "transfer",
+}
+STREET_LINE = {
+    "renewal_code": "3-88-41-2-1-9",
+    "deed_number": "11234/5",
+    "registration_plate": "1234/56",
+    "purpose": "construction",
+}
 COMPLETION = {
     "renewal_code": "3-123-45-6-7-8",
     "permit_number": "1402/3345",
@@ -162,4 +174,15 @@ def demo_cases_load(*, office: Office, applicant: Person, staff: Mapping[str, Us
         _move(licence, "accept", officer)
         _move(licence, "record_inspection", inspector, reason="محل کسب بازدید شد و با مدارک مطابقت دارد.")
         _move(licence, "approve", officer)
+
+    # Inquiries: the utilities answer through the agency simulator; the street-line unit's clerk
+    # ("agency") answers on the web page.
+    for code, data, key in (
+        ("inquiry.utilities", UTILITIES, "utilities"),
+        ("inquiry.street_line", STREET_LINE, "street-line"),
+    ):
+        inquiring = file(code, data, key=key)
+        if inquiring is not None:
+            _upload_all(inquiring, operator)
+            _move(inquiring, "accept", reviewer)
     return Case.objects.filter(filed_by=operator, idempotency_key__startswith="demo-").count()

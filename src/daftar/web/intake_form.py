@@ -1,4 +1,5 @@
-"""A Django form built from a service's intake schema, with its documents and location.
+"""Django forms built from the catalogue's JSON Schemas: a service's intake (with its documents and
+location) and, with ``SchemaForm`` alone, any other object schema (an inquiry type's answer).
 
 The schema is the catalogue's JSON Schema: ``title`` is the label, ``description`` the help text,
 ``enum`` with ``x-enum-titles`` a choice list, ``type`` the field kind and ``required`` what must be
@@ -157,7 +158,65 @@ def document_specs(service: ServiceVersion) -> list[Mapping[str, Any]]:
     return [spec for spec in service.documents or [] if isinstance(spec, Mapping) and spec.get("code")]
 
 
-class IntakeForm(DescribedForm):
+class SchemaForm(DescribedForm):
+    """The fields of one object schema, in the schema's order, and their values back as data the
+    schema's validator accepts (``schema_data``). Checks shape only; the service checks again."""
+
+    schema: Mapping[str, Any]
+    schema_names: list[str]
+
+    def __init__(self, *args: Any, schema: Mapping[str, Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.schema = schema or {}
+        properties: Mapping[str, Any] = self.schema.get("properties") or {}
+        required = set(self.schema.get("required") or [])
+        self.schema_names = field_order(self.schema)
+        for name in self.schema_names:
+            self.fields[name] = schema_field(name, properties[name], required=name in required)
+        describe_help(self)
+
+    def schema_data(self) -> dict[str, Any]:
+        """The values for the service: empty optional fields left out, numbers as numbers."""
+        data: dict[str, Any] = {}
+        for name in self.schema_names:
+            value = self.cleaned_data.get(name)
+            field = self.fields[name]
+            if isinstance(field, forms.BooleanField):
+                data[name] = bool(value)
+                continue
+            if value is None or value == "":
+                continue
+            if isinstance(field, forms.ChoiceField):
+                data[name] = self._enum_value(name, value)
+            elif isinstance(value, Decimal):
+                data[name] = int(value) if value == value.to_integral_value() else float(value)
+            else:
+                data[name] = value
+        return data
+
+    def _enum_value(self, name: str, text: str) -> Any:
+        """The schema's own enum value (which may be a number) for the submitted text."""
+        spec = (self.schema.get("properties") or {}).get(name) or {}
+        for value in spec.get("enum") or []:
+            if str(value) == text:
+                return value
+        return text
+
+    def schema_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.schema_names]
+
+    def add_schema_errors(self, error: DomainError) -> bool:
+        """Put a service's per-field messages on the schema's fields; whether any was placed."""
+        placed = False
+        for key, messages in error.field_messages().items():
+            if key in self.schema_names:
+                for message in messages:
+                    self.add_error(key, message)
+                placed = True
+        return placed
+
+
+class IntakeForm(SchemaForm):
     """The whole filing form of one service version. Build it with ``intake_form(...)``."""
 
     service: ServiceVersion
@@ -166,14 +225,9 @@ class IntakeForm(DescribedForm):
     has_location: bool
 
     def __init__(self, *args: Any, service: ServiceVersion, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, schema=service.intake_schema or {}, **kwargs)
         self.service = service
-        schema = service.intake_schema or {}
-        properties: Mapping[str, Any] = schema.get("properties") or {}
-        required = set(schema.get("required") or [])
-        self.intake_names = field_order(schema)
-        for name in self.intake_names:
-            self.fields[name] = schema_field(name, properties[name], required=name in required)
+        self.intake_names = self.schema_names
         self.document_codes = []
         for spec in document_specs(service):
             code = str(spec["code"])
@@ -257,30 +311,7 @@ class IntakeForm(DescribedForm):
 
     def intake_data(self) -> dict[str, Any]:
         """The intake values for ``case_file``: empty optional fields left out, numbers as numbers."""
-        data: dict[str, Any] = {}
-        for name in self.intake_names:
-            value = self.cleaned_data.get(name)
-            field = self.fields[name]
-            if isinstance(field, forms.BooleanField):
-                data[name] = bool(value)
-                continue
-            if value is None or value == "":
-                continue
-            if isinstance(field, forms.ChoiceField):
-                data[name] = self._enum_value(name, value)
-            elif isinstance(value, Decimal):
-                data[name] = int(value) if value == value.to_integral_value() else float(value)
-            else:
-                data[name] = value
-        return data
-
-    def _enum_value(self, name: str, text: str) -> Any:
-        """The schema's own enum value (which may be a number) for the submitted text."""
-        spec = (self.service.intake_schema.get("properties") or {}).get(name) or {}
-        for value in spec.get("enum") or []:
-            if str(value) == text:
-                return value
-        return text
+        return self.schema_data()
 
     def location(self) -> Location | None:
         if not self.has_location:
@@ -305,7 +336,7 @@ class IntakeForm(DescribedForm):
     # --- groups for the template -------------------------------------------------------------
 
     def intake_fields(self) -> list[forms.BoundField]:
-        return [self[name] for name in self.intake_names]
+        return self.schema_fields()
 
     def document_fields(self) -> list[forms.BoundField]:
         return [self[DOCUMENT_PREFIX + code] for code in self.document_codes]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_cases, views_desk, views_public
+from . import views, views_agency, views_cases, views_desk, views_public
 
 app_name = "web"
 
@@ -36,4 +36,12 @@ urlpatterns = [
         name="document_review",
     ),
     path("cases/<str:tracking_code>/rate/", views_cases.case_rate_view, name="case_rate"),
+    # agency clerks answering inquiries (استعلام)
+    path("agency/", views_agency.agency_inbox, name="agency_inbox"),
+    path("agency/inquiries/<int:inquiry_id>/", views_agency.agency_inquiry, name="agency_inquiry"),
+    path(
+        "agency/inquiries/<int:inquiry_id>/documents/<int:document_id>/",
+        views_agency.agency_document,
+        name="agency_document",
+    ),
 ]

@@ -30,13 +30,16 @@ from daftar.cases.tracking import display
 from daftar.certificates.selectors import certificates_of_case
 from daftar.core.errors import DomainError
 from daftar.core.i18n import pick
+from daftar.core.jalali import local_today
 from daftar.documents.selectors import document_checklist
 from daftar.documents.services import REVIEW_ROLES, document_review, document_upload
+from daftar.inquiries.selectors import inquiries_of_case
 from daftar.offices.selectors import is_staff_member
 from daftar.workflow.definition import APPLICANT
 
 from .case_display import intake_rows, page_query, timeline
 from .forms_cases import CaseActionForm, DocumentReviewForm, DocumentUploadForm, RatingForm
+from .inquiry_display import inquiry_rows
 
 INBOX_PAGE_SIZE = 50
 UPLOADER_ROLES = frozenset({APPLICANT, "office_operator", "office_manager"})
@@ -96,6 +99,7 @@ def _case_page(
         "actions": actions,
         "timeline": timeline(case, case_events_for(case=case, roles=roles)[:500], staff_view=staff_view),
         "certificates": list(certificates_of_case(case=case)),
+        "inquiries": inquiry_rows(inquiries_of_case(case=case), today=local_today()),
         "rating_form": extra.pop("rating_form", None) or (RatingForm() if can_rate else None),
         "error": error,
         **extra,
