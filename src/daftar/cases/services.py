@@ -475,7 +475,11 @@ def case_escalate(*, case_id: int, reason: str, payload: Mapping[str, Any] | Non
             case.waiting_on = _waiting_on(workflow, case.state, escalated=True)
         case.save(update_fields=["overdue", "escalated", "waiting_on", "updated_at"])
         case_event_append(
-            case=case, kind=EventKind.OVERDUE, actor=None, public=False, message=reason,
+            case=case,
+            kind=EventKind.OVERDUE,
+            actor=None,
+            public=False,
+            message=reason,
             payload={"state": case.state, "escalated_to": list(state.escalate_to), **dict(payload or {})},
         )
         return True
