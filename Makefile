@@ -12,6 +12,7 @@ PY := $(BIN)/python
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
+SIMULATOR_PORT ?= 8099
 PG_URL ?= postgres://postgres@127.0.0.1:5432/daftar
 DEV := DJANGO_SETTINGS_MODULE=daftar.settings.dev
 TESTENV := DJANGO_SETTINGS_MODULE=daftar.settings.test
@@ -40,10 +41,12 @@ messages: $(STAMP)
 run: install
 	mkdir -p var
 	$(DEV) $(PY) manage.py migrate --no-input
-	$(DEV) $(PY) manage.py demo_load
+	DAFTAR_SIMULATOR_PORT=$(SIMULATOR_PORT) DAFTAR_PUBLIC_BASE_URL=http://$(HOST):$(PORT) $(DEV) $(PY) manage.py demo_load
 	@echo "Daftar demo city: http://$(HOST):$(PORT)/  (sign-in codes: http://$(HOST):$(PORT)/dev/sms/)"
+	@echo "Agency simulator (water, electricity, gas, telecom): http://127.0.0.1:$(SIMULATOR_PORT)/_stats"
 	$(DEV) $(PY) manage.py periodic_run & periodic=$$!; \
-	  trap 'kill $$periodic 2>/dev/null || true' EXIT INT TERM; \
+	  $(PY) -m daftar.simulators.agencies --config var/simulator.json --port $(SIMULATOR_PORT) & simulator=$$!; \
+	  trap 'kill $$periodic $$simulator 2>/dev/null || true' EXIT INT TERM; \
 	  $(DEV) $(PY) manage.py runserver $(HOST):$(PORT)
 
 lint: $(STAMP)
