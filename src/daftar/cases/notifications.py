@@ -1,44 +1,47 @@
-"""Messages to the applicant about their case (SMS today; the outbox of the inquiries issue later)."""
+"""Messages to the applicant about their case. They are written to the outbox in the same
+transaction as the change they report, and delivered (with retries) by the background workers."""
 
 from __future__ import annotations
 
-import logging
+from datetime import date
 
-from django.utils import translation
-
-from daftar.sms.providers import SmsDeliveryError
-from daftar.sms.services import sms_send
+from daftar.outbox.services import outbox_enqueue
 
 from .models import Case
 from .selectors import workflow_of
 from .tracking import display
 
-logger = logging.getLogger(__name__)
 
-
-def _send(case: Case, body: str, purpose: str) -> None:
+def _enqueue(case: Case, body: str, purpose: str, key: str) -> None:
     mobile = case.applicant.mobile
     if not mobile:
         return
-    try:
-        sms_send(to=mobile, body=body, purpose=purpose)
-    except SmsDeliveryError:
-        # The case is safely committed; a lost SMS must not undo it. The record shows the failure.
-        logger.warning("SMS about case %s could not be sent", case.tracking_code)
+    outbox_enqueue(
+        kind="sms.send",
+        payload={"to": mobile, "body": body, "purpose": purpose},
+        idempotency_key=key,
+        subject=f"{purpose} {case.tracking_code}",
+    )
 
 
-def notify_case_filed(*, case_id: int) -> None:
-    case = Case.objects.select_related("applicant", "service_version").get(pk=case_id)
-    with translation.override("fa"):
-        body = (
-            f"پرونده «{case.service_version.name_fa}» با کد رهگیری {display(case.tracking_code)} "
-            "تشکیل شد. پیگیری: سامانه دفتر"
-        )
-    _send(case, body, "case_filed")
+def notify_case_filed(*, case: Case) -> None:
+    body = (
+        f"پرونده «{case.service_version.name_fa}» با کد رهگیری {display(case.tracking_code)} "
+        "تشکیل شد. پیگیری: سامانه دفتر"
+    )
+    _enqueue(case, body, "case_filed", f"case-{case.pk}-filed")
 
 
-def notify_case_state(*, case_id: int) -> None:
-    case = Case.objects.select_related("applicant", "service_version").get(pk=case_id)
+def notify_case_state(*, case: Case) -> None:
     state = workflow_of(case).state(case.state)
     body = f"پرونده {display(case.tracking_code)}: {state.name['fa']}. جزئیات در سامانه دفتر"
-    _send(case, body, "case_state")
+    # One message per state change: the case version makes the key unique and retries harmless.
+    _enqueue(case, body, "case_state", f"case-{case.pk}-v{case.version}-{case.state}")
+
+
+def notify_correction_waiting(*, case: Case, today: date) -> None:
+    body = (
+        f"پرونده {display(case.tracking_code)} در انتظار رفع نقص مدارک از سوی شماست. "
+        "برای ادامه، مدارک را در دفتر یا سامانه اصلاح کنید."
+    )
+    _enqueue(case, body, "case_reminder", f"case-{case.pk}-reminder-{today.isoformat()}")

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from daftar.accounts.models import PersonKind
 from daftar.workflow.registry import EffectContext, GuardResult, effects, guards
 
 from .models import Case
+from .notifications import notify_case_state
 
 
 @guards.register("has_location")
@@ -34,10 +34,8 @@ def applicant_is_legal_person(case: Case) -> GuardResult:
 
 @effects.register("notify_applicant")
 def notify_applicant(case: Case, context: EffectContext) -> None:
-    from .notifications import notify_case_state
-
-    case_id = case.pk
-    transaction.on_commit(lambda: notify_case_state(case_id=case_id))
+    # Effects run inside the acting transaction: the SMS is written to the outbox with the change.
+    notify_case_state(case=case)
 
 
 @effects.register("assign_to_actor")

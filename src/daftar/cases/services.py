@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -34,10 +34,11 @@ from daftar.offices.selectors import (
     working_days_count,
     zone_for_point,
 )
-from daftar.workflow.definition import RETURN, Workflow
+from daftar.workflow.definition import CORRECTION, RETURN, Workflow
 from daftar.workflow.registry import EffectContext, effects, guards
 
 from .models import Case, CaseEvent, EventKind
+from .notifications import notify_case_filed, notify_correction_waiting
 from .selectors import case_roles_of, workflow_of
 from .tracking import tracking_code_new
 
@@ -286,7 +287,7 @@ def case_file(
         context = EffectContext(actor=actor, action="file", from_state="", to_state=workflow.start)
         _run_effects(case, start.effects_on_enter, context)
         case_auto_advance_on_commit(case_id=case.pk)
-        transaction.on_commit(lambda: _notify_filed(case.pk))
+        notify_case_filed(case=case)
     return case
 
 
@@ -313,12 +314,6 @@ def _online_city() -> City:
     if city is None:
         raise NotFound("case.no_city", _("No city is configured."))
     return city
-
-
-def _notify_filed(case_id: int) -> None:
-    from .notifications import notify_case_filed
-
-    notify_case_filed(case_id=case_id)
 
 
 # --- acting --------------------------------------------------------------------------------------
@@ -483,6 +478,25 @@ def case_escalate(*, case_id: int, reason: str, payload: Mapping[str, Any] | Non
             payload={"state": case.state, "escalated_to": list(state.escalate_to), **dict(payload or {})},
         )
         return True
+
+
+# The applicant is reminded on these days (counted from when the case went back to them).
+REMINDER_DAYS = (3, 7, 14)
+
+
+def cases_remind_waiting_applicants(*, today: date | None = None) -> int:
+    """Remind applicants whose case waits for their correction; at most once a day per case."""
+    day = today or local_today()
+    due = [day - timedelta(days=n) for n in REMINDER_DAYS]
+    cases = Case.objects.filter(state=CORRECTION, closed_at__isnull=True, paused_on__in=due).select_related(
+        "applicant"
+    )
+    sent = 0
+    for case in cases.iterator(chunk_size=500):
+        with transaction.atomic():
+            notify_correction_waiting(case=case, today=day)
+        sent += 1
+    return sent
 
 
 # --- closing -------------------------------------------------------------------------------------

@@ -19,8 +19,8 @@ from django.utils.translation import gettext_lazy as _
 
 from daftar.core.errors import Conflict, InvalidValue
 from daftar.core.jalali import local_today, parse_jalali_date
+from daftar.core.registry import Registry
 from daftar.workflow.definition import DefinitionError, workflow_compile
-from daftar.workflow.registry import Registry
 
 from .intake import schema_problems, with_field_order
 from .models import Channel, ServiceCategory, ServiceType, ServiceVersion, VersionStatus

@@ -21,13 +21,13 @@ This module imports no app above the core layer, so any app may register here.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from daftar.core.registry import Registry
 
 if TYPE_CHECKING:
     from .models import OutboxMessage
-
-Fn = TypeVar("Fn", bound=Callable[..., Any])
 
 
 class DeliveryFailed(Exception):
@@ -41,34 +41,6 @@ class DeliveryFailed(Exception):
 
 HandlerFn = Callable[[dict[str, Any], "OutboxMessage"], None]
 SecretResolverFn = Callable[[str], str]
-
-
-class Registry(Generic[Fn]):
-    def __init__(self, kind: str) -> None:
-        self.kind = kind
-        self._items: dict[str, Fn] = {}
-
-    def register(self, name: str) -> Callable[[Fn], Fn]:
-        def decorator(fn: Fn) -> Fn:
-            existing = self._items.get(name)
-            if existing is not None and existing is not fn:
-                raise ValueError(f"{self.kind} {name!r} is registered twice")
-            self._items[name] = fn
-            return fn
-
-        return decorator
-
-    def get(self, name: str) -> Fn:
-        try:
-            return self._items[name]
-        except KeyError:
-            raise LookupError(f"unknown {self.kind} {name!r}") from None
-
-    def __contains__(self, name: object) -> bool:
-        return name in self._items
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(sorted(self._items))
 
 
 handlers: Registry[HandlerFn] = Registry("outbox handler")

@@ -278,6 +278,16 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
         "schedule": 5 * 60.0,
         "options": {"expires": 4 * 60.0},
     },
+    "inquiries-sweep-overdue": {
+        "task": "inquiries.sweep_overdue",
+        "schedule": 15 * 60.0,
+        "options": {"expires": 14 * 60.0},
+    },
+    "cases-remind-waiting-applicants": {
+        "task": "cases.remind_waiting_applicants",
+        "schedule": 24 * 60 * 60.0,
+        "options": {"expires": 60 * 60.0},
+    },
     # Issue 4 (online payments): the payment reconciliation job goes here, e.g.
     # "billing-reconcile": {"task": "billing.reconcile_payments", "schedule": 10 * 60.0},
 }

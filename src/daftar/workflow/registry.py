@@ -8,13 +8,13 @@ this module does not import the cases app so that the engine's layers stay one-d
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 from django.utils.functional import Promise
 
-Fn = TypeVar("Fn", bound=Callable[..., Any])
+from daftar.core.registry import Registry
 
 
 @dataclass(frozen=True)
@@ -45,34 +45,6 @@ class EffectContext:
 
 GuardFn = Callable[[Any], GuardResult]
 EffectFn = Callable[[Any, EffectContext], None]
-
-
-class Registry(Generic[Fn]):
-    def __init__(self, kind: str) -> None:
-        self.kind = kind
-        self._items: dict[str, Fn] = {}
-
-    def register(self, name: str) -> Callable[[Fn], Fn]:
-        def decorator(fn: Fn) -> Fn:
-            existing = self._items.get(name)
-            if existing is not None and existing is not fn:
-                raise ValueError(f"{self.kind} {name!r} is registered twice")
-            self._items[name] = fn
-            return fn
-
-        return decorator
-
-    def get(self, name: str) -> Fn:
-        try:
-            return self._items[name]
-        except KeyError:
-            raise LookupError(f"unknown {self.kind} {name!r}") from None
-
-    def __contains__(self, name: object) -> bool:
-        return name in self._items
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(sorted(self._items))
 
 
 guards: Registry[GuardFn] = Registry("guard")

@@ -12,7 +12,14 @@ from hypothesis import strategies as st
 
 from daftar.cases.models import Case, CaseEvent, EventKind
 from daftar.cases.services import Location, case_file
-from daftar.cases.tracking import ALPHABET, BODY_LENGTH, check_character, is_well_formed, tracking_code_new
+from daftar.cases.tracking import (
+    ALPHABET,
+    BODY_LENGTH,
+    check_character,
+    display,
+    is_well_formed,
+    tracking_code_new,
+)
 from daftar.core.errors import Conflict, Forbidden, InvalidValue
 from daftar.offices.models import LicenceStatus
 
@@ -208,15 +215,71 @@ def test_concurrent_filings_with_the_same_idempotency_key_make_one_case(
     assert CaseEvent.objects.filter(kind=EventKind.FILED).count() == 1
 
 
-def test_filing_sends_the_tracking_code_by_sms(
-    plain_case: Case, django_capture_on_commit_callbacks: Any
+def test_filing_sends_the_tracking_code_by_sms_through_the_outbox_after_commit(
+    plain_service: Any,
+    office: Any,
+    operator_user: Any,
+    citizen_user: Any,
+    intake: Any,
+    django_capture_on_commit_callbacks: Any,
 ) -> None:
-    from daftar.cases.notifications import notify_case_filed
+    from daftar.outbox.models import OutboxMessage, OutboxState
     from daftar.sms.models import SmsMessage
 
-    notify_case_filed(case_id=plain_case.pk)
-    message = SmsMessage.objects.filter(to="09121234567", purpose="case_filed").get()
-    assert "کد رهگیری" in message.body
+    with django_capture_on_commit_callbacks(execute=True):
+        case = case_file(
+            service=plain_service,
+            applicant=citizen_user.person,
+            office=office,
+            channel="office",
+            data=intake,
+            actor=operator_user,
+        )
+        assert not SmsMessage.objects.exists()  # nothing leaves before the filing commits
+    message = OutboxMessage.objects.get(idempotency_key=f"case-{case.pk}-filed")
+    assert message.state == OutboxState.DELIVERED
+    sms = SmsMessage.objects.filter(to="09121234567", purpose="case_filed").get()
+    assert display(case.tracking_code) in sms.body
+
+
+def test_a_failed_filing_leaves_no_message_to_send(
+    plain_service: Any, office: Any, operator_user: Any, citizen_user: Any
+) -> None:
+    from daftar.outbox.models import OutboxMessage
+
+    with pytest.raises(InvalidValue):
+        case_file(
+            service=plain_service,
+            applicant=citizen_user.person,
+            office=office,
+            channel="office",
+            data={"renewal_code": "x"},
+            actor=operator_user,
+        )
+    assert not OutboxMessage.objects.exists()
+
+
+def test_applicants_waiting_on_a_correction_are_reminded_once_a_day(
+    plain_case: Case, reviewer_user: Any
+) -> None:
+    from datetime import timedelta
+
+    from daftar.cases.services import case_act, cases_remind_waiting_applicants
+    from daftar.outbox.models import OutboxMessage
+
+    case_act(
+        case=plain_case,
+        action="request_correction",
+        actor=reviewer_user,
+        expected_version=1,
+        reason="سند ناخواناست",
+    )
+    plain_case.refresh_from_db()
+    day3 = plain_case.paused_on + timedelta(days=3)
+    assert cases_remind_waiting_applicants(today=day3 - timedelta(days=1)) == 0
+    assert cases_remind_waiting_applicants(today=day3) == 1
+    assert cases_remind_waiting_applicants(today=day3) == 1  # a second run the same day sends nothing new
+    assert OutboxMessage.objects.filter(idempotency_key__contains="-reminder-").count() == 1
 
 
 @given(st.text(alphabet=ALPHABET, min_size=BODY_LENGTH, max_size=BODY_LENGTH), st.data())

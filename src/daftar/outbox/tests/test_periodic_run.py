@@ -16,11 +16,16 @@ from daftar.outbox.services import outbox_enqueue
 from .conftest import SENT
 
 
-def test_the_beat_schedule_delivers_the_outbox_every_30_seconds_and_sweeps_cases_every_5_minutes(
+def test_the_beat_schedule_runs_every_periodic_job_on_its_interval(
     settings: Any,
 ) -> None:
     schedule = {entry["task"]: entry["schedule"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
-    assert schedule == {"outbox.deliver_due": 30.0, "cases.sweep_overdue": 300.0}
+    assert schedule == {
+        "outbox.deliver_due": 30.0,
+        "cases.sweep_overdue": 300.0,
+        "inquiries.sweep_overdue": 900.0,
+        "cases.remind_waiting_applicants": 86400.0,
+    }
 
 
 @pytest.mark.django_db
