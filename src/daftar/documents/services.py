@@ -18,6 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models.fields.files import FieldFile
 from django.utils import timezone, translation
 from django.utils.functional import lazy
 from django.utils.translation import gettext, gettext_noop
@@ -172,11 +173,19 @@ def _scan(content: bytes) -> None:
 
 def _delete_stored(document: Document) -> None:
     """Remove a written file whose record was not saved, so no orphan is left in storage."""
-    name = document.file.name
+    stored_file_delete(document.file)
+
+
+def stored_file_delete(file: FieldFile) -> None:
+    """Delete a file written through its field's storage (its record was not kept); never raises.
+
+    Shared with other uploads that follow the same write-then-record pattern (inquiry attachments).
+    """
+    name = file.name
     if not name:
         return
     try:
-        document.file.storage.delete(name)
+        file.storage.delete(name)
     except Exception:  # the original error matters more; the orphan is logged for cleanup
         logger.exception("could not delete orphaned upload %s", name)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, Http404, HttpRequest
 from django.views.decorators.http import require_GET
 
@@ -17,11 +18,19 @@ def document_download(request: HttpRequest, pk: int) -> FileResponse:
     document = document_for_download(pk=pk, user=request.user)
     if document is None:
         raise Http404
+    return file_download(
+        document.file, original_name=document.original_name, content_type=document.content_type
+    )
+
+
+def file_download(file: FieldFile, *, original_name: str, content_type: str) -> FileResponse:
+    """A stored upload as an inert attachment, named after the uploader's file with its real type's
+    extension (shared by every download of an uploaded file: documents, inquiry attachments)."""
     response = FileResponse(
-        document.file.open("rb"),
+        file.open("rb"),
         as_attachment=True,
-        filename=download_name(document.original_name, document.content_type),
-        content_type=document.content_type,
+        filename=download_name(original_name, content_type),
+        content_type=content_type,
     )
     # Never rendered by the browser as anything but the type we detected, and never with scripts.
     response["X-Content-Type-Options"] = "nosniff"

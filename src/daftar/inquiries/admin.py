@@ -1,4 +1,5 @@
-"""Admin for agencies, inquiry types, inquiries (read-only) and agency keys (revocable)."""
+"""Admin for agencies, inquiry types, inquiries with their attachments (read-only) and agency keys
+(revocable)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from .models import Agency, AgencyKey, AgencyMembership, Inquiry, InquiryType
+from .models import Agency, AgencyKey, AgencyMembership, Inquiry, InquiryAttachment, InquiryType
 from .services import agency_key_revoke
 
 
@@ -35,12 +36,32 @@ class InquiryTypeAdmin(admin.ModelAdmin):
     list_filter = ("agency",)
 
 
+class InquiryAttachmentInline(admin.TabularInline):
+    model = InquiryAttachment
+    fields = (
+        "original_name",
+        "content_type",
+        "size",
+        "sha256",
+        "uploaded_at",
+        "uploaded_by",
+        "uploaded_by_key",
+    )
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(Inquiry)
 class InquiryAdmin(admin.ModelAdmin):
     list_display = ("pk", "case", "agency", "inquiry_type", "state", "outcome", "due_date", "overdue")
     list_filter = ("state", "outcome", "overdue", "agency")
     search_fields = ("case__tracking_code", "reference")
     list_select_related = ("case", "agency", "inquiry_type")
+    inlines = (InquiryAttachmentInline,)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

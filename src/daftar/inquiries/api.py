@@ -5,18 +5,26 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from django.db.models import prefetch_related_objects
 from django.http import FileResponse, HttpRequest
 from django.utils.translation import gettext_lazy as _
-from ninja import Router, Schema
+from ninja import File, Router, Schema
+from ninja.files import UploadedFile
+from ninja.responses import Status
 from ninja.security import HttpBearer
 
 from daftar.cases.tracking import display
 from daftar.core.errors import NotFound
 from daftar.documents.content import download_name
 
-from .models import AgencyKey, Inquiry
+from .models import AgencyKey, Inquiry, InquiryAttachment
 from .selectors import agency_inquiries, inquiry_documents, inquiry_for_agency
-from .services import agency_key_authenticate, inquiry_answer
+from .services import (
+    MAX_ATTACHMENT_BYTES,
+    agency_key_authenticate,
+    inquiry_answer,
+    inquiry_attach,
+)
 
 
 class AgencyKeyAuth(HttpBearer):
@@ -38,6 +46,14 @@ class DocumentRef(Schema):
     sha256: str
 
 
+class AttachmentOut(Schema):
+    id: int
+    original_name: str
+    content_type: str
+    size: int
+    sha256: str
+
+
 class InquiryOut(Schema):
     id: int
     type: str
@@ -54,6 +70,7 @@ class InquiryOut(Schema):
     reference: str
     answered_at: datetime | None
     created_at: datetime
+    attachments: list[AttachmentOut]
 
 
 class InquiryDetailOut(InquiryOut):
@@ -97,6 +114,17 @@ def _out(inquiry: Inquiry) -> dict[str, Any]:
         "reference": inquiry.reference,
         "answered_at": inquiry.answered_at,
         "created_at": inquiry.created_at,
+        "attachments": [_attachment_out(a) for a in inquiry.attachments.all()],
+    }
+
+
+def _attachment_out(attachment: InquiryAttachment) -> dict[str, Any]:
+    return {
+        "id": attachment.pk,
+        "original_name": attachment.original_name,
+        "content_type": attachment.content_type,
+        "size": attachment.size,
+        "sha256": attachment.sha256,
     }
 
 
@@ -112,11 +140,13 @@ def inquiries(
     request: HttpRequest, status: str | None = None, page: int = 1, page_size: int = 50
 ) -> dict[str, Any]:
     result = agency_inquiries(agency=_key(request).agency, status=status, page=page, page_size=page_size)
+    rows = list(result.object_list)
+    prefetch_related_objects(rows, "attachments")  # one query for the page's attachments
     return {
         "page": result.number,
         "pages": result.paginator.num_pages,
         "count": result.paginator.count,
-        "results": [_out(inquiry) for inquiry in result.object_list],
+        "results": [_out(inquiry) for inquiry in rows],
     }
 
 
@@ -168,3 +198,16 @@ def answer(request: HttpRequest, inquiry_id: int, body: AnswerIn) -> dict[str, A
         key=_key(request),
     )
     return _out(answered)
+
+
+@router.post(
+    "/inquiries/{inquiry_id}/attachments",
+    response={201: AttachmentOut},
+    summary="Attach a file (PDF, JPEG or PNG) to the coming answer (multipart)",
+)
+def attach(request: HttpRequest, inquiry_id: int, file: File[UploadedFile]) -> Status[dict[str, Any]]:
+    found = _own(request, inquiry_id)
+    # Never read more than the limit and one byte: inquiry_attach then refuses it as too large.
+    content = file.read(MAX_ATTACHMENT_BYTES + 1)
+    attachment = inquiry_attach(inquiry=found, content=content, file_name=file.name or "", key=_key(request))
+    return Status(201, _attachment_out(attachment))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -137,6 +139,38 @@ class AgencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agency.code}:{self.prefix}"
+
+
+def inquiry_attachment_path(instance: InquiryAttachment, filename: str) -> str:
+    # Never the uploader's file name: a random name under the inquiry, so paths cannot be guessed.
+    return f"inquiries/{instance.inquiry_id}/{uuid.uuid4().hex}"
+
+
+class InquiryAttachment(models.Model):
+    """A file sent with an agency's answer (its official letter, a map, a photo): PDF, JPEG or PNG."""
+
+    inquiry = models.ForeignKey(Inquiry, on_delete=models.PROTECT, related_name="attachments")
+    file = models.FileField(upload_to=inquiry_attachment_path, max_length=200)
+    original_name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(_("type"), max_length=80)  # detected from the content
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(max_length=64)
+    uploaded_at = models.DateTimeField(default=timezone.now)
+    # A clerk on Daftar's page, or the API key the agency's system used.
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    uploaded_by_key = models.ForeignKey(
+        AgencyKey, on_delete=models.PROTECT, null=True, blank=True, related_name="attachments"
+    )
+
+    class Meta:
+        verbose_name = _("inquiry attachment")
+        verbose_name_plural = _("inquiry attachments")
+        ordering = ["uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.inquiry_id}/{self.original_name}"
 
 
 class AgencyMembership(models.Model):

@@ -14,7 +14,7 @@ from daftar.cases.models import Case
 from daftar.documents.models import Document
 from daftar.documents.selectors import documents_current
 
-from .models import Agency, Inquiry, InquiryState, Outcome
+from .models import Agency, Inquiry, InquiryAttachment, InquiryState, Outcome
 
 MAX_PAGE_SIZE = 100
 
@@ -23,6 +23,7 @@ def inquiries_of_case(*, case: Case) -> QuerySet[Inquiry]:
     return (
         Inquiry.objects.filter(case=case)
         .select_related("agency", "inquiry_type")
+        .prefetch_related("attachments")
         .order_by("created_at", "pk")
     )
 
@@ -50,6 +51,19 @@ def inquiry_for_agency(*, agency: Agency, inquiry_id: int) -> Inquiry | None:
         .filter(agency=agency, pk=inquiry_id)
         .first()
     )
+
+
+def attachment_of_case(*, case: Case, pk: int) -> InquiryAttachment | None:
+    """An attachment of one of the case's answered inquiries (shown with the answer, not before)."""
+    return (
+        InquiryAttachment.objects.filter(pk=pk, inquiry__case=case, inquiry__state=InquiryState.ANSWERED)
+        .select_related("inquiry")
+        .first()
+    )
+
+
+def attachment_of_inquiry(*, inquiry: Inquiry, pk: int) -> InquiryAttachment | None:
+    return InquiryAttachment.objects.filter(pk=pk, inquiry=inquiry).first()
 
 
 def inquiry_documents(*, inquiry: Inquiry) -> list[Document]:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -21,9 +23,12 @@ from daftar.cases.models import Case, EventKind
 from daftar.cases.services import case_auto_advance_on_commit, case_escalate, case_event_append
 from daftar.catalog.intake import intake_validate
 from daftar.catalog.services import yaml_load_strict
-from daftar.core.errors import Conflict, InvalidValue
+from daftar.core.errors import Conflict, DomainError, InvalidValue
 from daftar.core.jalali import local_today
 from daftar.core.text import normalize_persian
+from daftar.documents.content import ACCEPTED_TYPES, detect_type, file_name_clean, types_label
+from daftar.documents.scanning import get_scanner
+from daftar.documents.services import stored_file_delete
 from daftar.offices.selectors import working_days_add
 from daftar.outbox.services import outbox_enqueue
 
@@ -33,13 +38,20 @@ from .models import (
     AgencyKey,
     AgencyMembership,
     Inquiry,
+    InquiryAttachment,
     InquiryState,
     InquiryType,
     Outcome,
 )
 
+logger = logging.getLogger(__name__)
+
 KEY_PREFIX = "agk"
 WEBHOOK_EVENT = "inquiry.created"
+# An answer's attachments (the agency's letter, a map, a photo): how many and how large.
+MAX_ATTACHMENTS = 5
+MAX_ATTACHMENT_MB = 10
+MAX_ATTACHMENT_BYTES = MAX_ATTACHMENT_MB * 1024 * 1024
 
 
 # --- the agency catalogue --------------------------------------------------------------------------
@@ -308,10 +320,159 @@ def inquiry_answer(
             public=True,
             action="inquiry_answered",
             message=_answer_line(inquiry, verdict[Outcome(outcome)], note),
-            payload={"inquiry": inquiry.pk, "outcome": outcome},
+            payload={
+                "inquiry": inquiry.pk,
+                "outcome": outcome,
+                "attachments": list(inquiry.attachments.values_list("pk", flat=True)),
+            },
         )
         case_auto_advance_on_commit(case_id=inquiry.case_id)
     return inquiry
+
+
+# --- attachments ------------------------------------------------------------------------------------
+
+
+def inquiry_attach(
+    *,
+    inquiry: Inquiry,
+    content: bytes,
+    file_name: str,
+    key: AgencyKey | None = None,
+    user: User | None = None,
+) -> InquiryAttachment:
+    """Attach a file to a pending inquiry's coming answer: attach first, then answer.
+
+    The file is checked in full before anything is kept (size, the real type judged by content:
+    PDF, JPEG or PNG, a virus scan), written through the storage under a random name, then recorded;
+    if recording fails the written file is deleted (for this function's own transaction only: see
+    ``inquiry_answer_with_attachments`` to attach inside a larger one). Raises Conflict (the inquiry
+    is no longer pending, its case is closed, it already has ``MAX_ATTACHMENTS``), InvalidValue
+    (empty, too large, a type not allowed, infected) or the documents app's ServiceUnavailable (the
+    virus scanner cannot be reached: nothing unscanned is accepted).
+    """
+    _attachable(inquiry)
+    _attachment_room(inquiry)
+    content_type = _attachment_type(content)
+    result = get_scanner().scan(content)  # ScannerUnavailable (503) propagates: fail closed
+    if not result.clean:
+        logger.warning("inquiry attachment refused: virus scanner found %s", result.signature)
+        raise InvalidValue(
+            "inquiry.attachment_infected",
+            _("The file contains a virus or malicious content (%(signature)s) and was not accepted."),
+            {"signature": result.signature},
+        )
+    attachment = InquiryAttachment(
+        inquiry=inquiry,
+        original_name=file_name_clean(file_name),
+        content_type=content_type,
+        size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
+        uploaded_by=user,
+        uploaded_by_key=key,
+    )
+    # Written before the transaction so a slow store holds no lock; the name comes from upload_to.
+    attachment.file.save("upload", ContentFile(content), save=False)
+    try:
+        with transaction.atomic():
+            locked = Inquiry.objects.select_for_update().select_related("case").get(pk=inquiry.pk)
+            _attachable(locked)  # answered, withdrawn or filled up meanwhile
+            _attachment_room(locked)
+            attachment.save(force_insert=True)
+    except BaseException:
+        stored_file_delete(attachment.file)
+        raise
+    return attachment
+
+
+def _attachable(inquiry: Inquiry) -> None:
+    if inquiry.state != InquiryState.PENDING:
+        raise Conflict(
+            "inquiry.not_pending",
+            _("This inquiry has already been answered or withdrawn; files can no longer be attached."),
+        )
+    if inquiry.case.closed_at is not None:
+        raise Conflict("inquiry.case_closed", _("The case is closed; the inquiry no longer needs an answer."))
+
+
+def _attachment_room(inquiry: Inquiry) -> None:
+    if InquiryAttachment.objects.filter(inquiry_id=inquiry.pk).count() >= MAX_ATTACHMENTS:
+        raise Conflict(
+            "inquiry.too_many_attachments",
+            _("An answer may have at most %(count)s attachments."),
+            {"count": MAX_ATTACHMENTS},
+        )
+
+
+def _attachment_type(content: bytes) -> str:
+    if not content:
+        raise InvalidValue("inquiry.attachment_empty", _("The file is empty."))
+    if len(content) > MAX_ATTACHMENT_BYTES:
+        raise InvalidValue(
+            "inquiry.attachment_too_large",
+            _("The file is larger than the limit of %(max_mb)s MB."),
+            {"max_mb": MAX_ATTACHMENT_MB},
+        )
+    detected = detect_type(content)
+    if detected is None or detected not in ACCEPTED_TYPES:
+        raise InvalidValue(
+            "inquiry.attachment_type",
+            _("This file is not accepted as an attachment. Allowed file types: %(types)s."),
+            {"types": types_label(ACCEPTED_TYPES)},
+        )
+    return detected
+
+
+@dataclass
+class AttachmentRefused(Exception):
+    """One file of an answer was refused; ``file_name`` names it, ``error`` says why."""
+
+    file_name: str
+    error: DomainError
+
+
+def inquiry_answer_with_attachments(
+    *,
+    inquiry: Inquiry,
+    outcome: str,
+    data: Mapping[str, Any],
+    note: str = "",
+    reference: str = "",
+    files: Sequence[tuple[bytes, str]] = (),
+    key: AgencyKey | None = None,
+    user: User | None = None,
+) -> Inquiry:
+    """Attach the files (content, file name) and record the answer, all or nothing.
+
+    A refused file raises AttachmentRefused; a refused answer raises its DomainError. Either way the
+    transaction is rolled back and the files already written in this call are removed from storage.
+    """
+    stored: list[InquiryAttachment] = []
+    try:
+        with transaction.atomic():
+            for content, file_name in files:
+                try:
+                    stored.append(
+                        inquiry_attach(
+                            inquiry=inquiry, content=content, file_name=file_name, key=key, user=user
+                        )
+                    )
+                except DomainError as exc:
+                    raise AttachmentRefused(file_name_clean(file_name), exc) from exc
+            answered = inquiry_answer(
+                inquiry=inquiry,
+                outcome=outcome,
+                data=data,
+                note=note,
+                reference=reference,
+                key=key,
+                user=user,
+            )
+    except BaseException:
+        for attachment in stored:
+            stored_file_delete(attachment.file)
+        raise
+    return answered
 
 
 def _answer_line(inquiry: Inquiry, verdict: str, note: str) -> str:

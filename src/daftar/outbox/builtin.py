@@ -8,6 +8,9 @@ this way (accounts sends them directly).
 
 ``webhook.post`` payload: ``{"url": "https://…", "body": {...}, "secret_ref": "agency:water",
 "event": "inquiry.created"}``; the contract is in docs/inquiries.md.
+
+``email.send`` payload: ``{"to": ["a@example.org"], "subject": "…", "body": "…"}``, sent with
+Django's mail backend (``EMAIL_BACKEND``; SMTP in production).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
+from django.core.mail import EmailMessage
 
 from daftar.sms.models import SmsStatus
 from daftar.sms.services import sms_send
@@ -40,6 +44,23 @@ def env_secret(name: str) -> str:
     if not _ENV_NAME.fullmatch(name):
         raise DeliveryFailed(f"malformed environment secret name {name!r}", retry=False)
     return os.environ.get(ENV_SECRET_PREFIX + name.upper(), "")
+
+
+@handlers.register("email.send")
+def email_send_handler(payload: dict[str, Any], message: OutboxMessage) -> None:
+    recipients = payload.get("to")
+    if not isinstance(recipients, list) or not recipients or not payload.get("subject"):
+        raise DeliveryFailed("email.send payload needs 'to' (a list) and 'subject'", retry=False)
+    email = EmailMessage(
+        subject=str(payload["subject"]),
+        body=str(payload.get("body", "")),
+        to=[str(address) for address in recipients],
+        headers={"X-Daftar-Delivery": message.idempotency_key},
+    )
+    try:
+        email.send(fail_silently=False)
+    except OSError as exc:  # SMTP errors and refused connections: try again later
+        raise DeliveryFailed(f"mail server: {exc}") from exc
 
 
 @handlers.register("sms.send")

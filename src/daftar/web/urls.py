@@ -36,6 +36,11 @@ urlpatterns = [
         name="document_review",
     ),
     path("cases/<str:tracking_code>/rate/", views_cases.case_rate_view, name="case_rate"),
+    path(
+        "cases/<str:tracking_code>/inquiries/attachments/<int:pk>/",
+        views_cases.inquiry_attachment,
+        name="inquiry_attachment",
+    ),
     # agency clerks answering inquiries (استعلام)
     path("agency/", views_agency.agency_inbox, name="agency_inbox"),
     path("agency/inquiries/<int:inquiry_id>/", views_agency.agency_inquiry, name="agency_inquiry"),
@@ -43,5 +48,10 @@ urlpatterns = [
         "agency/inquiries/<int:inquiry_id>/documents/<int:document_id>/",
         views_agency.agency_document,
         name="agency_document",
+    ),
+    path(
+        "agency/inquiries/<int:inquiry_id>/attachments/<int:pk>/",
+        views_agency.agency_attachment,
+        name="agency_attachment",
     ),
 ]

@@ -1,9 +1,10 @@
 """The agency clerk's pages (`/agency/`): the agency's inquiries, one inquiry with the case fields and
-documents it was sent and the answer form, and those documents' downloads.
+documents it was sent and the answer form (with optional attachments), those documents' and the
+answer's attachments' downloads.
 
 Only accounts with an agency membership may open them (403 for anyone else); an inquiry of an agency
-the clerk does not work for is simply not there (404). Thin: selectors read, ``inquiry_answer``
-writes, a successful POST redirects."""
+the clerk does not work for is simply not there (404). Thin: selectors read,
+``inquiry_answer_with_attachments`` writes, a successful POST redirects."""
 
 from __future__ import annotations
 
@@ -21,16 +22,17 @@ from daftar.accounts.models import User
 from daftar.cases.tracking import display
 from daftar.core.errors import DomainError
 from daftar.core.jalali import local_today
-from daftar.documents.content import download_name
 from daftar.documents.selectors import requirements_of
+from daftar.documents.views import file_download
 from daftar.inquiries.models import Agency, Inquiry, InquiryState
 from daftar.inquiries.selectors import (
     agencies_of_user,
     agency_inquiries,
+    attachment_of_inquiry,
     inquiry_documents,
     inquiry_for_agency,
 )
-from daftar.inquiries.services import inquiry_answer
+from daftar.inquiries.services import AttachmentRefused, inquiry_answer_with_attachments
 
 from .case_display import page_query, schema_rows
 from .forms_agency import AnswerForms
@@ -128,6 +130,7 @@ def _inquiry_page(
             {"document": doc, "name": names.get(doc.requirement, doc.requirement)}
             for doc in inquiry_documents(inquiry=inquiry)
         ],
+        "attachments": list(inquiry.attachments.all()),
         "answerable": answerable,
         "case_closed": inquiry.state == InquiryState.PENDING and case.closed_at is not None,
         "forms": (forms or AnswerForms(inquiry)) if answerable else None,
@@ -148,11 +151,16 @@ def agency_inquiry(request: HttpRequest, inquiry_id: int) -> HttpResponse:
         return _inquiry_page(
             request, inquiry_id, status=409, error=_("This inquiry no longer takes an answer.")
         )
-    forms = AnswerForms(inquiry, request.POST)
+    forms = AnswerForms(inquiry, request.POST, request.FILES)
     if not forms.is_valid():
         return _inquiry_page(request, inquiry_id, forms=forms, status=400)
+    files = [(upload.read(), upload.name or "") for upload in forms.uploads()]
     try:
-        inquiry_answer(inquiry=inquiry, **forms.values(), user=_user(request))
+        # The files are attached and the answer recorded together: if either is refused, nothing is kept.
+        inquiry_answer_with_attachments(inquiry=inquiry, **forms.values(), files=files, user=_user(request))
+    except AttachmentRefused as refused:
+        forms.add_attachment_error(f"{refused.file_name}: {refused.error}")
+        return _inquiry_page(request, inquiry_id, forms=forms, status=refused.error.status)
     except DomainError as exc:
         placed = forms.add_domain_errors(exc)
         return _inquiry_page(
@@ -174,14 +182,19 @@ def agency_document(request: HttpRequest, inquiry_id: int, document_id: int) -> 
     document = next((d for d in inquiry_documents(inquiry=inquiry) if d.pk == document_id), None)
     if document is None:
         raise Http404
-    response = FileResponse(
-        document.file.open("rb"),
-        as_attachment=True,
-        filename=download_name(document.original_name, document.content_type),
-        content_type=document.content_type,
+    return file_download(
+        document.file, original_name=document.original_name, content_type=document.content_type
     )
-    # As documents/views.py: never rendered as anything but the detected type, never with scripts.
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response
+
+
+@staff_required
+@require_GET
+def agency_attachment(request: HttpRequest, inquiry_id: int, pk: int) -> FileResponse:
+    """One of the clerk's own inquiry's attachments, as an attachment; 404 for anything else."""
+    inquiry = _inquiry_or_404(request, inquiry_id)
+    attachment = attachment_of_inquiry(inquiry=inquiry, pk=pk)
+    if attachment is None:
+        raise Http404
+    return file_download(
+        attachment.file, original_name=attachment.original_name, content_type=attachment.content_type
+    )

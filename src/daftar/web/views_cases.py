@@ -8,10 +8,10 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from daftar.accounts.models import User
 from daftar.cases.models import Case
@@ -33,7 +33,8 @@ from daftar.core.i18n import pick
 from daftar.core.jalali import local_today
 from daftar.documents.selectors import document_checklist
 from daftar.documents.services import REVIEW_ROLES, document_review, document_upload
-from daftar.inquiries.selectors import inquiries_of_case
+from daftar.documents.views import file_download
+from daftar.inquiries.selectors import attachment_of_case, inquiries_of_case
 from daftar.offices.selectors import is_staff_member
 from daftar.workflow.definition import APPLICANT
 
@@ -209,6 +210,19 @@ def document_upload_view(request: HttpRequest, tracking_code: str) -> HttpRespon
             request, tracking_code, status=exc.status, error=domain_message(exc), failed_upload=code
         )
     return _done(request, case, _("The file was received."))
+
+
+@login_required
+@require_GET
+def inquiry_attachment(request: HttpRequest, tracking_code: str, pk: int) -> FileResponse:
+    """A file an agency sent with its answer, to anyone who may see the case; 404 to everyone else."""
+    case, _roles = _case_or_404(request, tracking_code)
+    attachment = attachment_of_case(case=case, pk=pk)
+    if attachment is None:
+        raise Http404
+    return file_download(
+        attachment.file, original_name=attachment.original_name, content_type=attachment.content_type
+    )
 
 
 @login_required

@@ -6,17 +6,12 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.test import Client
 
 from daftar.accounts.models import User
 from daftar.cases.models import Case
-from daftar.cases.services import case_act, case_file
 from daftar.catalog.models import ServiceVersion, VersionStatus
-from daftar.catalog.selectors import service_current
-from daftar.catalog.services import catalog_load
 from daftar.certificates.models import Certificate
-from daftar.documents.services import document_upload
 from daftar.inquiries.models import Agency, Inquiry, InquiryState, InquiryType
 from daftar.inquiries.services import (
     agency_connect,
@@ -27,55 +22,9 @@ from daftar.inquiries.services import (
 )
 from daftar.outbox.models import OutboxMessage
 
+from .conftest import accept, bearer
+
 pytestmark = pytest.mark.django_db
-
-UTILITIES = {"renewal_code": "3-123-45-6-7-8", "water_bill_id": "1234567890", "purpose": "transfer"}
-
-
-@pytest.fixture
-def catalogue(db: None) -> None:
-    catalog_load(directory=settings.DAFTAR_CATALOG_DIR)
-
-
-def _pdf() -> bytes:
-    import io
-
-    from PIL import Image
-
-    buffer = io.BytesIO()
-    Image.new("RGB", (20, 20), (255, 255, 255)).save(buffer, "PDF")
-    return buffer.getvalue()
-
-
-@pytest.fixture
-def utilities_case(catalogue: None, office: Any, operator_user: User, citizen_user: User) -> Case:
-    service = service_current(code="inquiry.utilities")
-    assert service is not None
-    data = {key: value for key, value in UTILITIES.items() if key in service.intake_schema["properties"]}
-    case = case_file(
-        service=service,
-        applicant=citizen_user.person,
-        office=office,
-        channel="office",
-        data=data,
-        actor=operator_user,
-    )
-    for requirement in service.documents:
-        if requirement["required"]:
-            document_upload(
-                case=case,
-                requirement=requirement["code"],
-                content=_pdf(),
-                file_name="doc.pdf",
-                actor=operator_user,
-            )
-    return case
-
-
-def _accept(case: Case, reviewer: User, capture: Any) -> Case:
-    case.refresh_from_db()
-    with capture(execute=True):
-        return case_act(case=case, action="accept", actor=reviewer, expected_version=case.version)
 
 
 def test_every_inquiry_the_catalogue_names_is_answered_by_a_known_agency(catalogue: None) -> None:
@@ -89,7 +38,7 @@ def test_every_inquiry_the_catalogue_names_is_answered_by_a_known_agency(catalog
 def test_accepting_the_request_sends_one_inquiry_per_agency_with_only_the_fields_it_needs(
     utilities_case: Case, reviewer_user: User, django_capture_on_commit_callbacks: Any
 ) -> None:
-    case = _accept(utilities_case, reviewer_user, django_capture_on_commit_callbacks)
+    case = accept(utilities_case, reviewer_user, django_capture_on_commit_callbacks)
     assert case.state == "inquiring"
     inquiries = list(Inquiry.objects.filter(case=case).select_related("agency"))
     assert sorted(i.agency.code for i in inquiries) == ["electricity", "gas", "telecom", "water"]
@@ -110,7 +59,7 @@ def test_a_push_agency_gets_its_webhook_through_the_outbox_only_when_the_step_co
         channel="push",
         webhook_url="http://127.0.0.1:9/agencies/water/webhook",
     )
-    _accept(utilities_case, reviewer_user, django_capture_on_commit_callbacks)
+    accept(utilities_case, reviewer_user, django_capture_on_commit_callbacks)
     message = OutboxMessage.objects.get(idempotency_key__startswith="inquiry-")
     assert message.kind == "webhook.post"
     assert message.payload["secret_ref"] == "agency:water"
@@ -121,7 +70,7 @@ def test_a_push_agency_gets_its_webhook_through_the_outbox_only_when_the_step_co
 def test_the_case_moves_on_by_itself_when_every_agency_answers_without_objection(
     utilities_case: Case, reviewer_user: User, django_capture_on_commit_callbacks: Any
 ) -> None:
-    _accept(utilities_case, reviewer_user, django_capture_on_commit_callbacks)
+    accept(utilities_case, reviewer_user, django_capture_on_commit_callbacks)
     for inquiry in Inquiry.objects.filter(case=utilities_case):
         with django_capture_on_commit_callbacks(execute=True):
             inquiry_answer(
@@ -135,7 +84,7 @@ def test_the_case_moves_on_by_itself_when_every_agency_answers_without_objection
 def test_an_objection_sends_the_case_to_a_reviewer(
     utilities_case: Case, reviewer_user: User, django_capture_on_commit_callbacks: Any
 ) -> None:
-    _accept(utilities_case, reviewer_user, django_capture_on_commit_callbacks)
+    accept(utilities_case, reviewer_user, django_capture_on_commit_callbacks)
     inquiries = list(Inquiry.objects.filter(case=utilities_case).order_by("pk"))
     for index, inquiry in enumerate(inquiries):
         with django_capture_on_commit_callbacks(execute=True):
@@ -153,7 +102,7 @@ def test_an_objection_sends_the_case_to_a_reviewer(
 def test_an_overdue_inquiry_is_marked_and_its_case_escalated(
     utilities_case: Case, reviewer_user: User, django_capture_on_commit_callbacks: Any
 ) -> None:
-    _accept(utilities_case, reviewer_user, django_capture_on_commit_callbacks)
+    accept(utilities_case, reviewer_user, django_capture_on_commit_callbacks)
     latest = max(Inquiry.objects.filter(case=utilities_case).values_list("due_date", flat=True))
     assert inquiries_sweep_overdue(today=latest + timedelta(days=1)) == 4
     assert inquiries_sweep_overdue(today=latest + timedelta(days=1)) == 0
@@ -163,15 +112,6 @@ def test_an_overdue_inquiry_is_marked_and_its_case_escalated(
 
 
 # --- the agency API ---------------------------------------------------------------------------------
-
-
-def bearer(secret: str) -> dict[str, str]:
-    return {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
-
-
-@pytest.fixture
-def sent(utilities_case: Case, reviewer_user: User, django_capture_on_commit_callbacks: Any) -> Case:
-    return _accept(utilities_case, reviewer_user, django_capture_on_commit_callbacks)
 
 
 def test_an_agency_lists_and_answers_its_own_inquiries(client: Client, sent: Case) -> None:

@@ -369,3 +369,19 @@ def test_an_sms_the_provider_refuses_is_retried(settings: Any) -> None:
     assert outcome == DeliveryOutcome.RETRY
     assert message.state == OutboxState.PENDING
     assert "KAVENEGAR_API_KEY" in message.last_error
+
+
+@pytest.mark.django_db
+def test_an_email_goes_out_through_the_outbox_once_with_its_delivery_id(mailoutbox: Any) -> None:
+    from daftar.outbox.services import outbox_deliver, outbox_enqueue
+
+    message = outbox_enqueue(
+        kind="email.send",
+        payload={"to": ["citizen@example.org"], "subject": "پرونده شما", "body": "تشکیل شد"},
+        idempotency_key="email-1",
+    )
+    outbox_deliver(message_id=message.pk)
+    outbox_deliver(message_id=message.pk)
+    assert len(mailoutbox) == 1
+    assert mailoutbox[0].to == ["citizen@example.org"]
+    assert mailoutbox[0].extra_headers["X-Daftar-Delivery"] == "email-1"

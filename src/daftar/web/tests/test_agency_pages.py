@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import io
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
 from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from PIL import Image
+from pytest_django.fixtures import Settings
 
 from daftar.accounts.models import User
 from daftar.cases.models import Case
@@ -22,7 +25,7 @@ from daftar.catalog.selectors import service_current
 from daftar.catalog.services import catalog_load
 from daftar.documents.models import Document
 from daftar.documents.services import document_upload
-from daftar.inquiries.models import Agency, Inquiry, InquiryState
+from daftar.inquiries.models import Agency, Inquiry, InquiryAttachment, InquiryState
 from daftar.inquiries.services import agency_member_add
 
 pytestmark = pytest.mark.django_db
@@ -288,3 +291,119 @@ def test_an_overdue_inquiry_is_marked_late(sent: Case, water_clerk: User, citize
     assert "تأخیر" in listing
     page = signed_in(citizen_user).get(reverse("web:case", args=[sent.tracking_code])).content.decode()
     assert 'class="inquiry overdue"' in page
+
+
+# --- attachments of an answer ---------------------------------------------------------------------------
+
+
+def _stored(root: Path) -> list[Path]:
+    """The attachment files in storage (the case's documents live elsewhere)."""
+    folder = root / "inquiries"
+    return [path for path in folder.rglob("*") if path.is_file()] if folder.exists() else []
+
+
+@pytest.fixture
+def media_root(settings: Settings, tmp_path: Path) -> Path:
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.DAFTAR_VIRUS_SCANNER = "signature"
+    return Path(settings.MEDIA_ROOT)
+
+
+def _upload(content: bytes, name: str) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, content, content_type="application/pdf")
+
+
+def test_an_answer_with_a_pdf_shows_it_on_the_case_page_and_the_citizen_downloads_it(
+    media_root: Path, sent: Case, water_clerk: User, citizen_user: User, gas_clerk: User
+) -> None:
+    inquiry = _water(sent)
+    client = signed_in(water_clerk)
+    form = client.get(_page(inquiry)).content.decode()
+    assert 'enctype="multipart/form-data"' in form
+    assert re.search(r'<input type="file" name="attachments"[^>]*multiple', form)
+    letter = _pdf()
+    response = client.post(
+        _page(inquiry), {**VALID_ANSWER, "attachments": [_upload(letter, "نامه آبفا.pdf")]}
+    )
+    assert response.status_code == 302, response.content.decode()
+    inquiry.refresh_from_db()
+    assert inquiry.state == InquiryState.ANSWERED
+    attachment = InquiryAttachment.objects.get(inquiry=inquiry)
+    assert attachment.uploaded_by == water_clerk
+    url = reverse("web:inquiry_attachment", args=[sent.tracking_code, attachment.pk])
+    citizen = signed_in(citizen_user)
+    page = citizen.get(reverse("web:case", args=[sent.tracking_code])).content.decode()
+    assert url in page
+    assert "نامه آبفا.pdf" in page
+    download = citizen.get(url)
+    assert download.status_code == 200
+    assert download["Content-Disposition"].startswith("attachment")
+    assert download["Content-Type"] == "application/pdf"
+    assert download["X-Content-Type-Options"] == "nosniff"
+    assert download["Content-Security-Policy"] == "sandbox"
+    assert "no-store" in download["Cache-Control"]
+    assert b"".join(download.streaming_content) == letter
+    # the clerk downloads it from their own page; nobody else gets it
+    agency_url = reverse("web:agency_attachment", args=[inquiry.pk, attachment.pk])
+    assert agency_url in client.get(_page(inquiry)).content.decode()
+    own = client.get(agency_url)
+    assert own.status_code == 200
+    assert b"".join(own.streaming_content) == letter
+    assert signed_in(gas_clerk).get(agency_url).status_code == 404
+    assert signed_in(water_clerk).get(url).status_code == 404  # a clerk is no viewer of the case
+    stranger = User.objects.create_user(username="stranger", password="x-test-password-1405")
+    assert signed_in(stranger).get(url).status_code == 404
+    gas = Inquiry.objects.get(case=sent, agency__code="gas")
+    wrong = reverse("web:agency_attachment", args=[gas.pk, attachment.pk])
+    assert signed_in(gas_clerk).get(wrong).status_code == 404  # their own inquiry, another's file
+
+
+def test_a_refused_answer_keeps_no_attachment_and_no_file(
+    media_root: Path, sent: Case, water_clerk: User
+) -> None:
+    inquiry = _water(sent)
+    response = signed_in(water_clerk).post(
+        _page(inquiry),
+        {**VALID_ANSWER, "outcome": "negative", "note": "", "attachments": [_upload(_pdf(), "letter.pdf")]},
+    )
+    assert response.status_code == 400
+    assert "این فیلد اجباری است" in _errors(response.content.decode(), "id_note")
+    assert not InquiryAttachment.objects.exists()
+    assert _stored(media_root) == []
+    inquiry.refresh_from_db()
+    assert inquiry.state == InquiryState.PENDING
+
+
+def test_a_refused_file_is_named_on_the_form_and_nothing_is_kept(
+    media_root: Path, sent: Case, water_clerk: User
+) -> None:
+    inquiry = _water(sent)
+    html_page = b"<!DOCTYPE html><html><body><script>alert(1)</script>%PDF-1.7 %%EOF</body></html>"
+    response = signed_in(water_clerk).post(
+        _page(inquiry),
+        {**VALID_ANSWER, "attachments": [_upload(_pdf(), "letter.pdf"), _upload(html_page, "map.pdf")]},
+    )
+    assert response.status_code == 400
+    errors = _errors(response.content.decode(), "id_attachments")
+    assert "map.pdf" in errors
+    assert "PDF / JPEG / PNG" in errors
+    assert not InquiryAttachment.objects.exists()
+    assert _stored(media_root) == []
+    inquiry.refresh_from_db()
+    assert inquiry.state == InquiryState.PENDING
+
+
+def test_the_form_refuses_more_files_than_the_inquiry_may_take(
+    media_root: Path, sent: Case, water_clerk: User
+) -> None:
+    inquiry = _water(sent)
+    client = signed_in(water_clerk)
+    assert "حداکثر ۵ فایل" in client.get(_page(inquiry)).content.decode()  # the help text, in Persian
+    files = [_upload(_pdf(), f"{index}.pdf") for index in range(6)]
+    response = client.post(_page(inquiry), {**VALID_ANSWER, "attachments": files})
+    assert response.status_code == 400
+    assert "حداکثر ۵ فایل پیوست کنید" in _errors(response.content.decode(), "id_attachments")
+    assert not InquiryAttachment.objects.exists()
+    assert _stored(media_root) == []
+    inquiry.refresh_from_db()
+    assert inquiry.state == InquiryState.PENDING
