@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from daftar.core.errors import DomainError, InvalidValue, RateLimited
+from daftar.core.keys import key_matches, key_needs_touch, key_new, key_prefix
 from daftar.core.text import normalize_persian, to_latin_digits
 from daftar.core.validators import (
     normalize_mobile,
@@ -279,23 +280,18 @@ class IssuedToken:
     secret: str  # shown once, never stored
 
 
-def _token_hash(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
 def api_token_create(*, user: User, name: str, expires_in_days: int | None = None) -> IssuedToken:
     name = normalize_persian(name)
     if not name:
         raise InvalidValue("api_token.name_required", _("Give the token a name."))
     if not user.is_active:
         raise InvalidValue("api_token.inactive_user", _("The account is not active."))
-    prefix = secrets.token_hex(4)
-    secret = f"{TOKEN_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
+    key = key_new(TOKEN_PREFIX)
     expires_at = timezone.now() + timedelta(days=expires_in_days) if expires_in_days else None
     token = ApiToken.objects.create(
-        user=user, name=name, prefix=prefix, key_hash=_token_hash(secret), expires_at=expires_at
+        user=user, name=name, prefix=key.prefix, key_hash=key.digest, expires_at=expires_at
     )
-    return IssuedToken(token=token, secret=secret)
+    return IssuedToken(token=token, secret=key.secret)
 
 
 def api_token_revoke(*, token: ApiToken) -> ApiToken:
@@ -308,16 +304,16 @@ def api_token_revoke(*, token: ApiToken) -> ApiToken:
 def api_token_authenticate(*, secret: str) -> User | None:
     """Return the active user a presented token belongs to, or None. Touches last_used_at at most
     once a minute so that busy integrations do not turn every read into a write."""
-    parts = secret.split("_", 2)  # the random part may itself contain "_"
-    if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
+    prefix = key_prefix(secret, TOKEN_PREFIX)
+    if prefix is None:
         return None
-    token = ApiToken.objects.select_related("user").filter(prefix=parts[1]).first()
-    if token is None or not hmac.compare_digest(token.key_hash, _token_hash(secret)):
+    token = ApiToken.objects.select_related("user").filter(prefix=prefix).first()
+    if token is None or not key_matches(token.key_hash, secret):
         return None
     if not token.is_active or not token.user.is_active:
         return None
     now = timezone.now()
-    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+    if key_needs_touch(token.last_used_at, now):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
 

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-import hmac
 import logging
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +24,7 @@ from daftar.catalog.intake import intake_validate
 from daftar.catalog.services import yaml_load_strict
 from daftar.core.errors import Conflict, DomainError, InvalidValue
 from daftar.core.jalali import local_today
+from daftar.core.keys import key_matches, key_needs_touch, key_new, key_prefix
 from daftar.core.text import normalize_persian
 from daftar.documents.content import ACCEPTED_TYPES, detect_type, file_name_clean, types_label
 from daftar.documents.scanning import get_scanner
@@ -137,18 +137,13 @@ class IssuedKey:
     secret: str  # shown once, never stored
 
 
-def _key_hash(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
 def agency_key_create(*, agency: Agency, name: str) -> IssuedKey:
     name = normalize_persian(name)
     if not name:
         raise InvalidValue("agency_key.name_required", _("Give the key a name."))
-    prefix = secrets.token_hex(4)
-    secret = f"{KEY_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
-    key = AgencyKey.objects.create(agency=agency, name=name, prefix=prefix, key_hash=_key_hash(secret))
-    return IssuedKey(key=key, secret=secret)
+    new = key_new(KEY_PREFIX)
+    key = AgencyKey.objects.create(agency=agency, name=name, prefix=new.prefix, key_hash=new.digest)
+    return IssuedKey(key=key, secret=new.secret)
 
 
 def agency_key_revoke(*, key: AgencyKey) -> AgencyKey:
@@ -160,16 +155,16 @@ def agency_key_revoke(*, key: AgencyKey) -> AgencyKey:
 
 def agency_key_authenticate(*, secret: str) -> AgencyKey | None:
     """The live key a presented secret belongs to, or None (unknown, wrong, revoked, inactive agency)."""
-    parts = secret.split("_", 2)
-    if len(parts) != 3 or parts[0] != KEY_PREFIX:
+    prefix = key_prefix(secret, KEY_PREFIX)
+    if prefix is None:
         return None
-    key = AgencyKey.objects.select_related("agency").filter(prefix=parts[1]).first()
-    if key is None or not hmac.compare_digest(key.key_hash, _key_hash(secret)):
+    key = AgencyKey.objects.select_related("agency").filter(prefix=prefix).first()
+    if key is None or not key_matches(key.key_hash, secret):
         return None
     if key.revoked_at is not None or not key.agency.is_active:
         return None
     now = timezone.now()
-    if key.last_used_at is None or now - key.last_used_at > timedelta(minutes=1):
+    if key_needs_touch(key.last_used_at, now):
         AgencyKey.objects.filter(pk=key.pk).update(last_used_at=now)
     return key
 
