@@ -83,3 +83,26 @@ def test_the_demo_opens_to_cases_in_every_stage_and_a_verifiable_certificate() -
     assert inbox_for(user=User.objects.get(username="reviewer")).rows
     certificate = Certificate.objects.get()
     assert certificate_verification(number=certificate.number).status == "valid"
+
+
+def test_the_demo_wires_the_simulated_agencies_and_gives_the_clerk_an_agency(
+    settings: Any, tmp_path: Path
+) -> None:
+    import json
+
+    from daftar.inquiries.models import Agency, AgencyMembership
+    from daftar.inquiries.services import agency_key_authenticate
+
+    with override_settings(VAR_DIR=tmp_path):
+        _load()
+    config = json.loads((tmp_path / "simulator.json").read_text(encoding="utf-8"))
+    assert set(config["agencies"]) == {"water", "electricity", "gas", "telecom"}
+    for code, entry in config["agencies"].items():
+        agency = Agency.objects.get(code=code)
+        assert agency.channel == "push"
+        assert agency.webhook_url.endswith(f"/agencies/{code}/webhook")
+        assert entry["webhook_secret"] == agency.webhook_secret
+        key = agency_key_authenticate(secret=entry["api_key"])
+        assert key is not None
+        assert key.agency == agency
+    assert AgencyMembership.objects.filter(user__username="agency", agency__code="street_line").exists()
