@@ -85,9 +85,7 @@ def test_the_demo_opens_to_cases_in_every_stage_and_a_verifiable_certificate() -
     assert certificate_verification(number=certificate.number).status == "valid"
 
 
-def test_the_demo_wires_the_simulated_agencies_and_gives_the_clerk_an_agency(
-    settings: Any, tmp_path: Path
-) -> None:
+def test_the_demo_wires_the_simulated_agencies_and_gives_the_clerk_an_agency(tmp_path: Path) -> None:
     import json
 
     from daftar.inquiries.models import Agency, AgencyMembership
