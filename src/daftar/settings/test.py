@@ -35,3 +35,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", True)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(Path(tempfile.gettempdir()) / f"daftar-test-celerybeat-{os.getpid()}")
+# Files the code writes under VAR_DIR at run time (the demo's simulator.json) go to a scratch
+# directory, never into a developer's var/ where `make run` keeps its own.
+VAR_DIR = Path(tempfile.gettempdir()) / f"daftar-test-var-{os.getpid()}"
