@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -56,17 +57,29 @@ def intake() -> dict[str, Any]:
 
 
 @pytest.fixture
-def plain_case(plain_service: Any, office: Office, operator_user: Any, citizen_user: Any, intake: Any) -> Any:
+def file_plain(
+    plain_service: Any, office: Office, operator_user: Any, citizen_user: Any, intake: Any
+) -> Callable[..., Any]:
+    """File the plain service at the counter; any argument of ``case_file`` may be overridden."""
     from daftar.cases.services import case_file
 
-    return case_file(
-        service=plain_service,
-        applicant=citizen_user.person,
-        office=office,
-        channel="office",
-        data=intake,
-        actor=operator_user,
-    )
+    def file(**overrides: Any) -> Any:
+        arguments = {
+            "service": plain_service,
+            "applicant": citizen_user.person,
+            "office": office,
+            "channel": "office",
+            "data": intake,
+            "actor": operator_user,
+        }
+        return case_file(**{**arguments, **overrides})
+
+    return file
+
+
+@pytest.fixture
+def plain_case(file_plain: Callable[..., Any]) -> Any:
+    return file_plain()
 
 
 @pytest.fixture

@@ -233,26 +233,12 @@ def test_the_applicant_rates_a_closed_case_once(
 
 
 def test_the_inbox_query_count_does_not_grow_with_the_number_of_cases(
-    plain_service: Any,
-    office: Any,
-    operator_user: Any,
-    citizen_user: Any,
-    intake: Any,
-    reviewer_user: Any,
-    django_assert_max_num_queries: Any,
+    reviewer_user: Any, django_assert_max_num_queries: Any, file_plain: Any
 ) -> None:
-    from daftar.cases.services import case_file
 
     def file(n: int) -> None:
         for _ in range(n):
-            case_file(
-                service=plain_service,
-                applicant=citizen_user.person,
-                office=office,
-                channel="office",
-                data=intake,
-                actor=operator_user,
-            )
+            file_plain()
 
     file(2)
     with django_assert_max_num_queries(5) as few:

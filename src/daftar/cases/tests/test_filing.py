@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from daftar.cases.models import Case, CaseEvent, EventKind
-from daftar.cases.services import Location, case_file
+from daftar.cases.services import Location
 from daftar.cases.tracking import (
     ALPHABET,
     BODY_LENGTH,
@@ -50,17 +50,10 @@ def test_filing_normalises_persian_input_and_links_the_property(plain_case: Case
     assert plain_case.applicant_name  # searchable name kept
 
 
-def test_invalid_intake_names_every_field_and_writes_nothing(
-    plain_service: Any, office: Any, operator_user: Any, citizen_user: Any
-) -> None:
+def test_invalid_intake_names_every_field_and_writes_nothing(file_plain: Any) -> None:
     with pytest.raises(InvalidValue) as caught:
-        case_file(
-            service=plain_service,
-            applicant=citizen_user.person,
-            office=office,
-            channel="office",
+        file_plain(
             data={"renewal_code": "abc", "floors": "100", "use": "castle", "colour": "red"},
-            actor=operator_user,
         )
     fields = caught.value.field_messages()
     assert set(fields) == {"renewal_code", "deed_number", "floors", "use", "colour"}
@@ -68,59 +61,36 @@ def test_invalid_intake_names_every_field_and_writes_nothing(
     assert CaseEvent.objects.count() == 0
 
 
-def test_a_suspended_office_cannot_file(
-    plain_service: Any, office: Any, operator_user: Any, citizen_user: Any, intake: Any
-) -> None:
+def test_a_suspended_office_cannot_file(office: Any, file_plain: Any) -> None:
     office.licence_status = LicenceStatus.SUSPENDED
     office.save()
     with pytest.raises(Conflict) as caught:
-        case_file(
-            service=plain_service,
-            applicant=citizen_user.person,
-            office=office,
-            channel="office",
-            data=intake,
-            actor=operator_user,
-        )
+        file_plain()
     assert caught.value.code == "case.office_inactive"
     assert Case.objects.count() == 0
 
 
-def test_an_operator_files_only_at_their_own_office(
-    plain_service: Any, office: Any, other_operator: Any, citizen_user: Any, intake: Any
-) -> None:
+def test_an_operator_files_only_at_their_own_office(other_operator: Any, file_plain: Any) -> None:
     with pytest.raises(Forbidden):
-        case_file(
-            service=plain_service,
-            applicant=citizen_user.person,
-            office=office,
-            channel="office",
-            data=intake,
+        file_plain(
             actor=other_operator,
         )
 
 
-def test_online_a_citizen_files_only_in_their_own_name(
-    plain_service: Any, citizen_user: Any, operator_user: Any, intake: Any, office: Any
-) -> None:
+def test_online_a_citizen_files_only_in_their_own_name(citizen_user: Any, file_plain: Any) -> None:
     from daftar.accounts.models import Person
 
     stranger = Person.objects.create(national_code="0499370899", first_name="رضا", last_name="نوری")
     with pytest.raises(Forbidden):
-        case_file(
-            service=plain_service,
+        file_plain(
             applicant=stranger,
             office=None,
             channel="online",
-            data=intake,
             actor=citizen_user,
         )
-    case = case_file(
-        service=plain_service,
-        applicant=citizen_user.person,
+    case = file_plain(
         office=None,
         channel="online",
-        data=intake,
         actor=citizen_user,
     )
     assert case.office is None
@@ -128,50 +98,23 @@ def test_online_a_citizen_files_only_in_their_own_name(
 
 
 def test_a_required_location_must_be_given_and_its_district_is_found(
-    plain_service: Any, office: Any, operator_user: Any, citizen_user: Any, intake: Any, zone: Any
+    plain_service: Any, zone: Any, file_plain: Any
 ) -> None:
     plain_service.location = "required"
     plain_service.save()
     with pytest.raises(InvalidValue):
-        case_file(
-            service=plain_service,
-            applicant=citizen_user.person,
-            office=office,
-            channel="office",
-            data=intake,
-            actor=operator_user,
-        )
-    case = case_file(
-        service=plain_service,
-        applicant=citizen_user.person,
-        office=office,
-        channel="office",
-        data=intake,
-        actor=operator_user,
+        file_plain()
+    case = file_plain(
         location=Location(latitude=35.76, longitude=51.42, address="خیابان ولیعصر"),
     )  # type: ignore[arg-type]
     assert case.zone == zone
 
 
-def test_the_same_idempotency_key_files_once(
-    plain_service: Any, office: Any, operator_user: Any, citizen_user: Any, intake: Any
-) -> None:
-    first = case_file(
-        service=plain_service,
-        applicant=citizen_user.person,
-        office=office,
-        channel="office",
-        data=intake,
-        actor=operator_user,
+def test_the_same_idempotency_key_files_once(file_plain: Any) -> None:
+    first = file_plain(
         idempotency_key="k-1",
     )
-    again = case_file(
-        service=plain_service,
-        applicant=citizen_user.person,
-        office=office,
-        channel="office",
-        data=intake,
-        actor=operator_user,
+    again = file_plain(
         idempotency_key="k-1",
     )
     assert first.pk == again.pk
@@ -179,9 +122,7 @@ def test_the_same_idempotency_key_files_once(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_filings_with_the_same_idempotency_key_make_one_case(
-    plain_service: Any, office: Any, operator_user: Any, citizen_user: Any, intake: Any
-) -> None:
+def test_concurrent_filings_with_the_same_idempotency_key_make_one_case(file_plain: Any) -> None:
     results: list[int] = []
     errors: list[BaseException] = []
     barrier = threading.Barrier(4)
@@ -189,13 +130,7 @@ def test_concurrent_filings_with_the_same_idempotency_key_make_one_case(
     def file_once() -> None:
         try:
             barrier.wait()
-            case = case_file(
-                service=plain_service,
-                applicant=citizen_user.person,
-                office=office,
-                channel="office",
-                data=intake,
-                actor=operator_user,
+            case = file_plain(
                 idempotency_key="double-click",
             )
             results.append(case.pk)
@@ -216,25 +151,13 @@ def test_concurrent_filings_with_the_same_idempotency_key_make_one_case(
 
 
 def test_filing_sends_the_tracking_code_by_sms_through_the_outbox_after_commit(
-    plain_service: Any,
-    office: Any,
-    operator_user: Any,
-    citizen_user: Any,
-    intake: Any,
-    django_capture_on_commit_callbacks: Any,
+    django_capture_on_commit_callbacks: Any, file_plain: Any
 ) -> None:
     from daftar.outbox.models import OutboxMessage, OutboxState
     from daftar.sms.models import SmsMessage
 
     with django_capture_on_commit_callbacks(execute=True):
-        case = case_file(
-            service=plain_service,
-            applicant=citizen_user.person,
-            office=office,
-            channel="office",
-            data=intake,
-            actor=operator_user,
-        )
+        case = file_plain()
         assert not SmsMessage.objects.exists()  # nothing leaves before the filing commits
     message = OutboxMessage.objects.get(idempotency_key=f"case-{case.pk}-filed")
     assert message.state == OutboxState.DELIVERED
@@ -242,19 +165,12 @@ def test_filing_sends_the_tracking_code_by_sms_through_the_outbox_after_commit(
     assert display(case.tracking_code) in sms.body
 
 
-def test_a_failed_filing_leaves_no_message_to_send(
-    plain_service: Any, office: Any, operator_user: Any, citizen_user: Any
-) -> None:
+def test_a_failed_filing_leaves_no_message_to_send(file_plain: Any) -> None:
     from daftar.outbox.models import OutboxMessage
 
     with pytest.raises(InvalidValue):
-        case_file(
-            service=plain_service,
-            applicant=citizen_user.person,
-            office=office,
-            channel="office",
+        file_plain(
             data={"renewal_code": "x"},
-            actor=operator_user,
         )
     assert not OutboxMessage.objects.exists()
 
