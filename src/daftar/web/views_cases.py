@@ -118,6 +118,22 @@ def _done(request: HttpRequest, case: Case, text: str) -> HttpResponse:
     return redirect("web:case", tracking_code=case.tracking_code)
 
 
+def _refused(
+    request: HttpRequest, tracking_code: str, exc: DomainError, *, typed_reason: str, **where: Any
+) -> HttpResponse:
+    """The case page again, with the service's refusal beside the form that caused it and the
+    reason the user typed kept (``where`` names that form: an action or a document)."""
+    return _case_page(
+        request,
+        tracking_code,
+        status=exc.status,
+        error=domain_message(exc),
+        typed_reason=typed_reason,
+        reason_errors=exc.field_messages().get("reason", []),
+        **where,
+    )
+
+
 @login_required
 @require_POST
 def case_act_view(request: HttpRequest, tracking_code: str) -> HttpResponse:
@@ -136,15 +152,7 @@ def case_act_view(request: HttpRequest, tracking_code: str) -> HttpResponse:
             reason=reason,
         )
     except DomainError as exc:
-        return _case_page(
-            request,
-            tracking_code,
-            status=exc.status,
-            error=domain_message(exc),
-            failed_action=action,
-            typed_reason=reason,
-            reason_errors=exc.field_messages().get("reason", []),
-        )
+        return _refused(request, tracking_code, exc, typed_reason=reason, failed_action=action)
     state = workflow_of(case).state(case.state)
     chosen = state.actions.get(action)
     name = pick(chosen.name.get("fa", action), chosen.name.get("en", "")) if chosen else action
@@ -168,15 +176,7 @@ def document_review_view(request: HttpRequest, tracking_code: str, pk: int) -> H
     try:
         document_review(document=row.document, actor=_user(request), verified=verified, reason=reason)
     except DomainError as exc:
-        return _case_page(
-            request,
-            tracking_code,
-            status=exc.status,
-            error=domain_message(exc),
-            failed_document=pk,
-            typed_reason=reason,
-            reason_errors=exc.field_messages().get("reason", []),
-        )
+        return _refused(request, tracking_code, exc, typed_reason=reason, failed_document=pk)
     if verified:
         return _done(request, case, _("The document %(name)s was verified.") % {"name": row.name})
     return _done(request, case, _("The document %(name)s was rejected.") % {"name": row.name})
