@@ -15,11 +15,11 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet
 
 from daftar.accounts.models import User
-from daftar.accounts.roles import ROLE_BY_CODE, Role, Scope
+from daftar.accounts.roles import ROLE_BY_CODE, Scope
 from daftar.core.jalali import local_today
 from daftar.core.text import digits_only, normalize_for_search, to_latin_digits
 from daftar.offices import calendar
-from daftar.offices.models import City, Holiday, StaffAssignment
+from daftar.offices.models import Holiday, StaffAssignment
 from daftar.offices.selectors import offices_staff_of
 from daftar.workflow.definition import APPLICANT, Workflow
 
@@ -27,8 +27,6 @@ from .models import Case, CaseEvent
 from .tracking import is_well_formed, normalize_tracking_code
 
 MAX_PAGE_SIZE = 100
-# Municipal roles that see every case of their city (read), whatever its state.
-CITY_READERS = {Role.AUDITOR.value, Role.CITY_ADMINISTRATOR.value}
 
 
 def workflow_of(case: Case) -> Workflow:
@@ -232,11 +230,6 @@ def case_track_public(*, tracking_code: str, national_code: str) -> Case | None:
     if not is_well_formed(code) or len(digits) not in (10, 11):
         return None
     return _listing(Case.objects.filter(tracking_code=code, applicant__national_code=digits)).first()
-
-
-def city_of_user(*, user: User) -> City | None:
-    first = offices_staff_of(user=user).first()
-    return first.city if first else None
 
 
 @dataclass(frozen=True)
