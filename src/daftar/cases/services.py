@@ -16,6 +16,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max, Q
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -46,6 +47,11 @@ logger = logging.getLogger(__name__)
 
 MAX_AUTO_STEPS = 20
 FILING_ROLES = {Role.OFFICE_OPERATOR.value, Role.OFFICE_MANAGER.value}
+
+# Sent inside the filing's transaction once the case exists (case=Case, actor=User): engine parts
+# above the cases app (billing issues the case's bill) hook in here; an error they raise undoes
+# the filing.
+case_filed = Signal()
 
 
 @dataclass(frozen=True)
@@ -284,6 +290,7 @@ def case_file(
             actor_role=channel,
             message=service.name_fa,
         )
+        case_filed.send(sender=Case, case=case, actor=actor)
         context = EffectContext(actor=actor, action="file", from_state="", to_state=workflow.start)
         _run_effects(case, start.effects_on_enter, context)
         case_auto_advance_on_commit(case_id=case.pk)

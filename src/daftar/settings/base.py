@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "daftar.cases",
     "daftar.documents",
     "daftar.certificates",
+    "daftar.billing",
     # domain packages
     "daftar.inquiries",
     # faces

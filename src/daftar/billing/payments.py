@@ -1,0 +1,693 @@
+"""Writes of payments and refunds: start, callback, settle, counter collection, reconcile, reverse.
+
+The rules that keep every rial: a payment is recorded once whatever happens to its callbacks (the
+payment row is locked and only a pending payment can settle); the browser's word is never trusted
+(every callback is verified server to server); an amount that differs from what we asked for is
+held for review, not booked; money that arrives for a bill already paid is booked as owed back to
+the payer, never as a second payment of the bill.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.dispatch import Signal
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from daftar.accounts.models import Person, User
+from daftar.accounts.roles import Role
+from daftar.core.errors import Conflict, Forbidden, InvalidValue, NotFound
+from daftar.core.jalali import local_today
+from daftar.core.money import check_rials, split_amount
+from daftar.core.text import to_latin_digits
+from daftar.offices.models import Office
+from daftar.offices.selectors import offices_staff_of
+
+from .gateways.base import GatewayError, GatewayResult, gateway_for
+from .ledger import (
+    Posting,
+    clearing_account,
+    ledger_post,
+    office_cash_account,
+    office_revenue_account,
+    receivable_account,
+    refunds_payable_account,
+    revenue_account,
+)
+from .lines import ItemSpec
+from .models import (
+    PAYABLE_STATUSES,
+    Bill,
+    BillEventKind,
+    BillItem,
+    BillStatus,
+    ItemLine,
+    Payment,
+    PaymentAllocation,
+    PaymentStatus,
+    Refund,
+    RefundStatus,
+    TransactionKind,
+)
+from .numbers import order_id_new, refund_number_new
+from .services import bill_adjustments_apply, bill_adjustments_quote, bill_event_add
+
+logger = logging.getLogger(__name__)
+
+COUNTER = "counter"
+COLLECTING_ROLES = {Role.OFFICE_OPERATOR.value, Role.OFFICE_MANAGER.value}
+# A pending online payment is asked about after this long, then less often (doubling), and
+# given up as expired once the gateway still knows nothing of it after EXPIRE_AFTER.
+FIRST_CHECK_AFTER = timedelta(minutes=10)
+MAX_CHECK_INTERVAL = timedelta(hours=6)
+EXPIRE_AFTER = timedelta(days=2)
+
+# Sent after commit when a bill becomes fully paid: bill=Bill.
+bill_paid = Signal()
+
+
+@dataclass(frozen=True)
+class PaymentStarted:
+    payment: Payment
+    redirect_url: str
+
+
+def _quote_payload(specs: list[ItemSpec]) -> list[dict[str, Any]]:
+    return [s.as_payload() for s in specs]
+
+
+def _specs_from(payload: list[dict[str, Any]]) -> list[ItemSpec]:
+    return [ItemSpec(**entry) for entry in payload]
+
+
+def payment_amount_due(*, bill: Bill) -> int:
+    """What paying the whole bill today costs, with today's rebate or penalty."""
+    quote = bill_adjustments_quote(bill=bill, on=local_today(), full_payment=True)
+    return bill.outstanding + sum(s.amount for s in quote)
+
+
+def _check_payable(bill: Bill) -> None:
+    if bill.status == BillStatus.PAID:
+        raise Conflict("bill.already_paid", _("This bill has already been paid."))
+    if bill.status == BillStatus.CANCELLED:
+        raise Conflict("bill.cancelled", _("This bill has been cancelled."))
+    if bill.status == BillStatus.CARRIED:
+        raise Conflict("bill.carried", _("What this bill owed has moved to a newer bill; pay that one."))
+
+
+def _amount_and_quote(bill: Bill, amount: int | None) -> tuple[int, list[ItemSpec]]:
+    outstanding = bill.outstanding
+    if amount is None or amount == outstanding:
+        quote = bill_adjustments_quote(bill=bill, on=local_today(), full_payment=True)
+        return outstanding + sum(s.amount for s in quote), quote
+    check_rials(amount)
+    if not bill.allow_partial:
+        raise InvalidValue(
+            "payment.partial_not_allowed",
+            _("This bill must be paid in full."),
+            fields={"amount": [_("This bill must be paid in full.")]},
+        )
+    if amount <= 0 or amount > outstanding:
+        raise InvalidValue(
+            "payment.amount_range",
+            _("The amount must be more than zero and at most what the bill still owes."),
+            fields={"amount": [_("The amount must be more than zero and at most what the bill still owes.")]},
+        )
+    return amount, []
+
+
+def _pending_with_key(bill: Bill, key: str | None) -> Payment | None:
+    return Payment.objects.filter(bill=bill, idempotency_key=key).first() if key else None
+
+
+def payment_start(
+    *,
+    bill: Bill,
+    provider: str,
+    callback_url: str,
+    return_url: str = "",
+    actor: User | None = None,
+    payer: Person | None = None,
+    office: Office | None = None,
+    amount: int | None = None,
+    idempotency_key: str | None = None,
+) -> PaymentStarted:
+    """Start paying a bill online: record the pending payment, then ask the gateway for a token.
+
+    The payment row is committed before the gateway is called, so a token the gateway hands out is
+    never without its payment, and a crash between the two leaves a pending row for reconciliation.
+    """
+    if provider == COUNTER:
+        raise InvalidValue("payment.provider", _("Counter payments are recorded by the office."))
+    gateway = gateway_for(provider)
+    key = (idempotency_key or "").strip()[:100] or None
+    if (existing := _pending_with_key(bill, key)) is not None:
+        return PaymentStarted(existing, _redirect_of(existing))
+    with transaction.atomic():
+        fresh = Bill.objects.select_for_update().get(pk=bill.pk)
+        _check_payable(fresh)
+        total, quote = _amount_and_quote(fresh, amount)
+        payment = Payment(
+            bill=fresh,
+            provider=provider,
+            amount=total,
+            order_id=order_id_new(),
+            office=office,
+            started_by=actor,
+            payer=payer or fresh.payer,
+            adjustments={"quoted_outstanding": fresh.outstanding, "items": _quote_payload(quote)},
+            quoted_on=local_today(),
+            return_url=return_url[:300],
+            idempotency_key=key,
+            next_check_at=timezone.now() + FIRST_CHECK_AFTER,
+        )
+        try:
+            with transaction.atomic():
+                payment.save(force_insert=True)
+        except IntegrityError:
+            winner = _pending_with_key(fresh, key)
+            if winner is None:
+                raise
+            return PaymentStarted(winner, _redirect_of(winner))
+    try:
+        started = gateway.start(
+            amount=payment.amount,
+            order_id=payment.order_id,
+            callback_url=callback_url,
+            description=bill.title,
+            mobile=(payment.payer.mobile if payment.payer else "") or "",
+        )
+    except GatewayError as exc:
+        Payment.objects.filter(pk=payment.pk).update(
+            status=PaymentStatus.FAILED, message=str(exc)[:300], completed_at=timezone.now()
+        )
+        payment.refresh_from_db()
+        raise Conflict(
+            "payment.gateway_unavailable", _("The bank's gateway did not answer; please try again shortly.")
+        ) from exc
+    payment.authority = started.authority
+    payment.gateway_log = [{"step": "start", "at": timezone.now().isoformat(), "body": started.raw}]
+    payment.save(update_fields=["authority", "gateway_log"])
+    return PaymentStarted(payment, started.redirect_url)
+
+
+def _redirect_of(payment: Payment) -> str:
+    if payment.status != PaymentStatus.PENDING or not payment.authority:
+        return ""
+    for entry in payment.gateway_log:
+        if entry.get("step") == "start" and entry.get("redirect_url"):
+            return str(entry["redirect_url"])
+    return ""
+
+
+def payment_callback(*, provider: str, params: Mapping[str, str]) -> Payment:
+    """The payer's browser came back from the gateway: verify server to server, then settle once."""
+    gateway = gateway_for(provider)
+    try:
+        authority = gateway.callback_authority(params)
+    except GatewayError as exc:
+        raise InvalidValue("payment.callback_invalid", _("The bank's answer could not be read.")) from exc
+    payment = Payment.objects.filter(provider=provider, authority=authority).select_related("bill").first()
+    if payment is None:
+        raise NotFound("payment.not_found", _("No such payment."))
+    if payment.status != PaymentStatus.PENDING:
+        return payment
+    try:
+        result = gateway.verify(authority=authority, amount=payment.amount)
+    except GatewayError as exc:
+        logger.warning("payment %s: verify failed, left for reconciliation: %s", payment.order_id, exc)
+        return payment
+    # Only the gateway's verified answer counts; the browser's claim only names a failure.
+    failed_status = (
+        PaymentStatus.FAILED if gateway.callback_claims_success(params) else PaymentStatus.CANCELLED
+    )
+    return payment_settle(payment_id=payment.pk, result=result, failed_status=failed_status)
+
+
+def payment_settle(
+    *,
+    payment_id: int,
+    result: GatewayResult,
+    actor: User | None = None,
+    failed_status: str = PaymentStatus.FAILED,
+) -> Payment:
+    """Record the gateway's verified answer on a pending payment, exactly once.
+
+    The payment row is locked first: of two callbacks racing, the second waits and then finds the
+    payment no longer pending.
+    """
+    with transaction.atomic():
+        payment = Payment.objects.select_for_update().get(pk=payment_id)
+        if payment.status != PaymentStatus.PENDING:
+            return payment
+        payment.gateway_log = [
+            *payment.gateway_log,
+            {"step": "verify", "at": timezone.now().isoformat(), "status": result.status, "body": result.raw},
+        ]
+        payment.message = result.message[:300]
+        if result.status == "pending":
+            payment.save(update_fields=["gateway_log", "message"])
+            return payment
+        payment.completed_at = timezone.now()
+        if result.status == "failed":
+            payment.status = failed_status
+            payment.save(update_fields=["status", "gateway_log", "message", "completed_at"])
+            return payment
+        payment.reference = result.reference[:64]
+        payment.card_mask = result.card_mask[:32]
+        if result.amount is not None and result.amount != payment.amount:
+            payment.status = PaymentStatus.FLAGGED
+            payment.received_amount = result.amount
+            payment.message = f"amount mismatch: asked {payment.amount}, gateway says {result.amount}"
+            payment.save(
+                update_fields=[
+                    "status",
+                    "gateway_log",
+                    "message",
+                    "completed_at",
+                    "reference",
+                    "card_mask",
+                    "received_amount",
+                ]
+            )
+            logger.error("payment %s flagged: %s", payment.order_id, payment.message)
+            return payment
+        payment.status = PaymentStatus.SUCCEEDED
+        payment.save(
+            update_fields=["status", "gateway_log", "message", "completed_at", "reference", "card_mask"]
+        )
+        _book_success(payment, asset=clearing_account(payment.bill.city, payment.provider), actor=actor)
+    return payment
+
+
+def _book_success(payment: Payment, *, asset: Any, actor: User | None) -> None:
+    """Allocate a successful payment to the bill's items and post it; any excess is owed back."""
+    bill = Bill.objects.select_for_update().select_related("city").get(pk=payment.bill_id)
+    quote = payment.adjustments or {}
+    applied: list[BillItem] = []
+    if bill.status in PAYABLE_STATUSES and quote.get("quoted_outstanding") == bill.outstanding:
+        applied = bill_adjustments_apply(
+            bill=bill, specs=_specs_from(quote.get("items", [])), payment_id=payment.pk
+        )
+    payable = bill.total - bill.paid if bill.status in PAYABLE_STATUSES else 0
+    booked = min(payment.amount, payable)
+    excess = payment.amount - booked
+    postings: list[Posting] = [(asset, payment.amount)]
+    if booked:
+        _allocate(bill, payment, booked, applied)
+        postings.append((receivable_account(bill.city), -booked))
+        bill.paid += booked
+        bill.status = BillStatus.PAID if bill.paid >= bill.total else BillStatus.PARTLY_PAID
+        if bill.status == BillStatus.PAID:
+            bill.paid_at = timezone.now()
+        bill.version += 1
+        bill.updated_at = timezone.now()
+        bill.save(update_fields=["paid", "total", "status", "paid_at", "version", "updated_at"])
+        bill_event_add(
+            bill=bill,
+            kind=BillEventKind.PAID,
+            actor=actor,
+            payload={"payment": payment.order_id, "amount": booked, "provider": payment.provider},
+        )
+    if excess:
+        postings.append((refunds_payable_account(bill.city), -excess))
+    ledger_post(
+        city=bill.city,
+        kind=TransactionKind.PAYMENT,
+        postings=postings,
+        memo=payment.order_id,
+        bill_id=bill.pk,
+        payment_id=payment.pk,
+    )
+    if excess:
+        refund = Refund.objects.create(
+            number=refund_number_new(),
+            payment=payment,
+            amount=excess,
+            reason="پرداخت تکراری یا مازاد بر بدهی قبض",
+            duplicate=True,
+        )
+        bill_event_add(
+            bill=bill,
+            kind=BillEventKind.REFUNDED,
+            actor=None,
+            payload={"refund": refund.number, "amount": excess},
+        )
+    if bill.status == BillStatus.PAID and booked:
+        transaction.on_commit(lambda: bill_paid.send(sender=Bill, bill=bill))
+
+
+def _allocate(bill: Bill, payment: Payment, amount: int, applied: list[BillItem]) -> None:
+    """Spread ``amount`` over the bill's unpaid items; a rebate just applied is settled by it."""
+    items = list(bill.items.filter(removed=False).order_by("seq"))
+    rebates = [
+        i for i in items if i.line == ItemLine.REBATE and i.paid == 0 and i.pk in {a.pk for a in applied}
+    ]
+    spread = amount - sum(r.amount for r in rebates)
+    owing = [i for i in items if i.amount > 0 and i.amount > i.paid]
+    weights = [i.amount - i.paid for i in owing]
+    shares = weights if spread >= sum(weights) else split_amount(spread, weights)
+    rows = [PaymentAllocation(payment=payment, item=r, amount=r.amount) for r in rebates]
+    rows += [
+        PaymentAllocation(payment=payment, item=i, amount=s) for i, s in zip(owing, shares, strict=True) if s
+    ]
+    PaymentAllocation.objects.bulk_create(rows)
+    for row in rows:
+        BillItem.objects.filter(pk=row.item.pk).update(paid=row.item.paid + row.amount)
+
+
+# --- at the counter ------------------------------------------------------------------------------
+
+
+def _terminal_reference(text: str) -> str:
+    digits = "".join(ch for ch in to_latin_digits(text or "") if ch.isdigit())
+    if not 6 <= len(digits) <= 20:
+        raise InvalidValue(
+            "payment.reference_invalid",
+            _("Enter the card terminal's reference number (6 to 20 digits)."),
+            fields={"reference": [_("Enter the card terminal's reference number (6 to 20 digits).")]},
+        )
+    return digits
+
+
+def payment_collect_at_counter(
+    *,
+    bill: Bill,
+    office: Office,
+    actor: User,
+    terminal_reference: str,
+    amount: int | None = None,
+) -> Payment:
+    """Record a payment taken on the office's card terminal: it is final when the terminal approved it.
+
+    A terminal reference is recorded once per office: entering the same slip twice is refused.
+    """
+    roles = {a.role for a in offices_staff_of(user=actor).filter(office=office)}
+    if not roles & COLLECTING_ROLES:
+        raise Forbidden("payment.not_office_staff", _("Only this office's staff may collect payments at it."))
+    if not office.can_serve:
+        raise Conflict("payment.office_inactive", _("This office's licence is not active."))
+    reference = _terminal_reference(terminal_reference)
+    with transaction.atomic():
+        fresh = Bill.objects.select_for_update().get(pk=bill.pk)
+        _check_payable(fresh)
+        if (
+            Payment.objects.filter(provider=COUNTER, office=office, reference=reference)
+            .exclude(status=PaymentStatus.REVERSED)
+            .exists()
+        ):
+            raise Conflict(
+                "payment.reference_used",
+                _("This terminal reference has already been recorded at this office."),
+                fields={
+                    "reference": [_("This terminal reference has already been recorded at this office.")]
+                },
+            )
+        total, quote = _amount_and_quote(fresh, amount)
+        payment = Payment.objects.create(
+            bill=fresh,
+            provider=COUNTER,
+            amount=total,
+            order_id=order_id_new(),
+            office=office,
+            started_by=actor,
+            payer=fresh.payer,
+            adjustments={"quoted_outstanding": fresh.outstanding, "items": _quote_payload(quote)},
+            quoted_on=local_today(),
+            reference=reference,
+            status=PaymentStatus.SUCCEEDED,
+            completed_at=timezone.now(),
+        )
+        _book_success(payment, asset=office_cash_account(office), actor=actor)
+    return payment
+
+
+# --- reconciliation ------------------------------------------------------------------------------
+
+
+@dataclass
+class ReconcileReport:
+    checked: int = 0
+    settled: int = 0
+    failed: int = 0
+    expired: int = 0
+    unreachable: int = 0
+
+
+def payments_reconcile(*, now: datetime | None = None, limit: int = 200) -> ReconcileReport:
+    """Ask the gateways about online payments left pending (the payer never came back, or our
+    verify call failed) and settle them; give up on those the gateway never heard of."""
+    now = now or timezone.now()
+    report = ReconcileReport()
+    due = (
+        Payment.objects.filter(status=PaymentStatus.PENDING, next_check_at__lte=now)
+        .exclude(provider=COUNTER)
+        .order_by("next_check_at")[:limit]
+    )
+    for payment in due:
+        report.checked += 1
+        gateway = gateway_for(payment.provider)
+        try:
+            result = (
+                gateway.inquire(authority=payment.authority, amount=payment.amount)
+                if payment.authority
+                else GatewayResult(
+                    status="pending", amount=None, reference="", card_mask="", message="", raw={}
+                )
+            )
+            if result.status == "paid" and payment.authority:
+                result = gateway.verify(authority=payment.authority, amount=payment.amount)
+        except GatewayError as exc:
+            report.unreachable += 1
+            _check_later(payment, now, str(exc))
+            continue
+        if result.status == "pending":
+            if now - payment.started_at >= EXPIRE_AFTER:
+                Payment.objects.filter(pk=payment.pk, status=PaymentStatus.PENDING).update(
+                    status=PaymentStatus.EXPIRED, completed_at=now, message="no answer from the gateway"
+                )
+                report.expired += 1
+            else:
+                _check_later(payment, now, result.message)
+            continue
+        settled = payment_settle(payment_id=payment.pk, result=result)
+        if settled.status == PaymentStatus.SUCCEEDED:
+            report.settled += 1
+        elif settled.status in (PaymentStatus.FAILED, PaymentStatus.FLAGGED):
+            report.failed += 1
+    return report
+
+
+def _check_later(payment: Payment, now: datetime, message: str) -> None:
+    attempts = payment.check_attempts + 1
+    wait = min(FIRST_CHECK_AFTER * (2 ** min(attempts, 10)), MAX_CHECK_INTERVAL)
+    Payment.objects.filter(pk=payment.pk, status=PaymentStatus.PENDING).update(
+        check_attempts=attempts, next_check_at=now + wait, message=message[:300]
+    )
+
+
+# --- reversal and refunds ------------------------------------------------------------------------
+
+
+def _asset_of(payment: Payment) -> Any:
+    if payment.provider == COUNTER:
+        assert payment.office is not None
+        return office_cash_account(payment.office)
+    return clearing_account(payment.bill.city, payment.provider)
+
+
+def payment_reverse(*, payment: Payment, reason: str, actor: User) -> Payment:
+    """Undo a payment booked in error (a counter entry on the wrong bill, a gateway reversal).
+
+    Its allocations are undone by negative allocations, the bill owes again, and the ledger gets
+    the mirror of the payment's posting. Refunds already issued on it must be settled first.
+    """
+    from .services import _reason
+
+    text = _reason(reason)
+    with transaction.atomic():
+        fresh = Payment.objects.select_for_update().select_related("bill__city", "office").get(pk=payment.pk)
+        if fresh.status != PaymentStatus.SUCCEEDED:
+            raise Conflict("payment.not_reversible", _("Only a successful payment can be reversed."))
+        if fresh.refunds.exists():
+            raise Conflict("payment.has_refunds", _("This payment has refunds; it cannot be reversed."))
+        bill = Bill.objects.select_for_update().get(pk=fresh.bill_id)
+        allocations = list(fresh.allocations.select_related("item"))
+        booked = sum(a.amount for a in allocations)
+        PaymentAllocation.objects.bulk_create(
+            [PaymentAllocation(payment=fresh, item=a.item, amount=-a.amount) for a in allocations]
+        )
+        for allocation in allocations:
+            BillItem.objects.filter(pk=allocation.item_id).update(
+                paid=allocation.item.paid - allocation.amount
+            )
+        rebates = [a.item for a in allocations if a.item.line == ItemLine.REBATE]
+        for rebate in rebates:  # the rebate was for paying early and in full; that payment is gone
+            BillItem.objects.filter(pk=rebate.pk).update(removed=True)
+        bill.total -= sum(r.amount for r in rebates)
+        bill.paid -= booked
+        bill.status = BillStatus.PARTLY_PAID if bill.paid else BillStatus.OPEN
+        bill.paid_at = None
+        bill.version += 1
+        bill.save(update_fields=["total", "paid", "status", "paid_at", "version"])
+        fresh.status = PaymentStatus.REVERSED
+        fresh.message = text[:300]
+        fresh.save(update_fields=["status", "message"])
+        bill_event_add(
+            bill=bill,
+            kind=BillEventKind.REVERSED,
+            actor=actor,
+            reason=text,
+            payload={"payment": fresh.order_id},
+        )
+        receivable = receivable_account(bill.city)
+        postings: list[Posting] = [
+            (_asset_of(fresh), -fresh.amount),
+            (receivable, booked - sum(r.amount for r in rebates)),
+        ]
+        postings += [(revenue_account(bill.city, r.fee_type), r.amount) for r in rebates]
+        ledger_post(
+            city=bill.city,
+            kind=TransactionKind.REVERSAL,
+            postings=postings,
+            memo=text,
+            bill_id=bill.pk,
+            payment_id=fresh.pk,
+        )
+    return fresh
+
+
+def refund_issue(*, payment: Payment, amount: int, reason: str, actor: User) -> Refund:
+    """Owe money back to a payer: its own document; the revenue it came from is reduced."""
+    from .services import _reason
+
+    text = _reason(reason)
+    check_rials(amount)
+    with transaction.atomic():
+        fresh = Payment.objects.select_for_update().select_related("bill__city").get(pk=payment.pk)
+        if fresh.status != PaymentStatus.SUCCEEDED:
+            raise Conflict("refund.payment_not_paid", _("Only a successful payment can be refunded."))
+        refundable = sum(a.amount for a in fresh.allocations.all()) - sum(
+            r.amount for r in fresh.refunds.filter(duplicate=False)
+        )
+        if amount <= 0 or amount > refundable:
+            raise InvalidValue(
+                "refund.amount_range",
+                _("The refund must be more than zero and at most what the payment paid on the bill."),
+                fields={
+                    "amount": [_("The refund must be more than zero and at most what the payment paid.")]
+                },
+            )
+        bill = Bill.objects.select_for_update().get(pk=fresh.bill_id)
+        refund = Refund.objects.create(
+            number=refund_number_new(), payment=fresh, amount=amount, reason=text, created_by=actor
+        )
+        positive = [a for a in fresh.allocations.select_related("item__office") if a.amount > 0]
+        shares = split_amount(amount, [a.amount for a in positive])
+        postings: list[Posting] = []
+        for allocation, share in zip(positive, shares, strict=True):
+            item = allocation.item
+            if item.line == ItemLine.OFFICE_TARIFF and item.office is not None:
+                postings.append((office_revenue_account(item.office), share))
+            else:
+                postings.append((revenue_account(bill.city, item.fee_type), share))
+        postings.append((refunds_payable_account(bill.city), -amount))
+        bill.refunded += amount
+        bill.save(update_fields=["refunded"])
+        bill_event_add(
+            bill=bill,
+            kind=BillEventKind.REFUNDED,
+            actor=actor,
+            reason=text,
+            payload={"refund": refund.number, "amount": amount, "payment": fresh.order_id},
+        )
+        ledger_post(
+            city=bill.city,
+            kind=TransactionKind.REFUND,
+            postings=postings,
+            memo=text,
+            bill_id=bill.pk,
+            payment_id=fresh.pk,
+            refund_id=refund.pk,
+        )
+    return refund
+
+
+def refund_pay(*, refund: Refund, reference: str, actor: User) -> Refund:
+    """The money was transferred back to the payer: the refund is closed and leaves the books."""
+    with transaction.atomic():
+        fresh = (
+            Refund.objects.select_for_update()
+            .select_related("payment__bill__city", "payment__office")
+            .get(pk=refund.pk)
+        )
+        if fresh.status != RefundStatus.PAYABLE:
+            raise Conflict("refund.already_paid", _("This refund has already been paid."))
+        text = to_latin_digits(reference or "").strip()
+        if not text:
+            raise InvalidValue(
+                "refund.reference_required",
+                _("Enter the transfer's reference."),
+                fields={"reference": [_("This field is required.")]},
+            )
+        fresh.status = RefundStatus.PAID
+        fresh.reference = text[:64]
+        fresh.paid_at = timezone.now()
+        fresh.save(update_fields=["status", "reference", "paid_at"])
+        city = fresh.payment.bill.city
+        ledger_post(
+            city=city,
+            kind=TransactionKind.REFUND_PAID,
+            postings=[
+                (refunds_payable_account(city), fresh.amount),
+                (_asset_of(fresh.payment), -fresh.amount),
+            ],
+            memo=fresh.number,
+            bill_id=fresh.payment.bill_id,
+            payment_id=fresh.payment_id,
+            refund_id=fresh.pk,
+        )
+    return fresh
+
+
+def payment_flag_refund(*, payment: Payment, reason: str, actor: User) -> Refund:
+    """Finance decides a payment held for an amount mismatch: the money the gateway took goes back."""
+    from .services import _reason
+
+    text = _reason(reason)
+    with transaction.atomic():
+        fresh = Payment.objects.select_for_update().select_related("bill__city").get(pk=payment.pk)
+        if fresh.status != PaymentStatus.FLAGGED:
+            raise Conflict("payment.not_flagged", _("This payment is not held for review."))
+        received = fresh.received_amount or fresh.amount
+        fresh.status = PaymentStatus.SUCCEEDED  # money did arrive; none of it pays the bill
+        fresh.amount = received
+        fresh.save(update_fields=["status", "amount"])
+        city = fresh.bill.city
+        refund = Refund.objects.create(
+            number=refund_number_new(),
+            payment=fresh,
+            amount=received,
+            reason=text,
+            duplicate=True,
+            created_by=actor,
+        )
+        ledger_post(
+            city=city,
+            kind=TransactionKind.PAYMENT,
+            postings=[
+                (clearing_account(city, fresh.provider), received),
+                (refunds_payable_account(city), -received),
+            ],
+            memo=fresh.order_id,
+            bill_id=fresh.bill_id,
+            payment_id=fresh.pk,
+            refund_id=refund.pk,
+        )
+    return refund
