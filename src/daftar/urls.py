@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 
@@ -13,5 +14,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("daftar.certificates.urls")),
     path("", include("daftar.web.urls")),
 ]
+if settings.DAFTAR_SANDBOX_BANK:  # the local sandbox bank: demo and tests only
+    urlpatterns.append(path("sandbox-bank/", include("daftar.simulators.bank.urls")))
 # Uploaded files are never served straight from MEDIA_ROOT, not even in development: documents and
 # certificates go through views that check who may see them.

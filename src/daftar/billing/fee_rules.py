@@ -246,12 +246,14 @@ def _matches(context: Mapping[str, Any], path: str, condition: Any, rule_code: s
 
 def _to_rials(value: Decimal, definition: Mapping[str, Any], rule_code: str) -> int:
     """Clamp to minimum/maximum, then round half-up to whole rials and then to ``round_to``."""
-    if value < 0 or value > MAX_RIALS:
+    if value < 0:
         raise _invalid_result(value, rule_code)
     if "minimum" in definition:
         value = max(value, Decimal(definition["minimum"]))
     if "maximum" in definition:
         value = min(value, Decimal(definition["maximum"]))
+    if value > MAX_RIALS:  # more than a BigIntegerField holds: a broken rule or input, not a fee
+        raise _invalid_result(value, rule_code)
     step = definition.get("round_to", 1)
     steps, rest = divmod(int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP)), step)
     return (steps + (2 * rest >= step)) * step

@@ -46,6 +46,9 @@ class RuleKind(models.TextChoices):
     PER_UNIT = "per_unit", _("Rate per unit")
     TABLE = "table", _("Table")
     FORMULA = "formula", _("Formula")
+    # Not an amount: the linked record's unpaid bills are carried into the case's bill (paying an
+    # annual charge at an office, settling everything before a clearance certificate).
+    CARRY = "carry", _("Unpaid bills of the linked record")
 
 
 class FeeRule(models.Model):
@@ -123,6 +126,9 @@ class FiscalPolicy(models.Model):
         _("late penalty per month (basis points)"), default=0
     )
     late_penalty_cap_bp = models.PositiveIntegerField(_("late penalty cap (basis points)"), default=0)
+    # Which fee rules bill_annual charges each kind of registered record, e.g.
+    # {"property": ["fees.annual_renewal", "fees.annual_waste"], "vehicle": ["fees.annual_vehicle"]}.
+    annual_charges = models.JSONField(_("annual charges"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("fiscal policy")

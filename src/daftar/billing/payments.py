@@ -67,6 +67,12 @@ COLLECTING_ROLES = {Role.OFFICE_OPERATOR.value, Role.OFFICE_MANAGER.value}
 FIRST_CHECK_AFTER = timedelta(minutes=10)
 MAX_CHECK_INTERVAL = timedelta(hours=6)
 EXPIRE_AFTER = timedelta(days=2)
+# How long a payer may still be on the bank's pages: a "not paid" answer before this is not final.
+PAYER_AT_BANK_FOR = timedelta(minutes=30)
+
+# A payment marked failed or cancelled still becomes paid if the gateway later verifies it paid:
+# a forged or early callback must not cost the payer a payment the bank did take.
+REOPENABLE = (PaymentStatus.PENDING, PaymentStatus.FAILED, PaymentStatus.CANCELLED)
 
 # Sent after commit when a bill becomes fully paid: bill=Bill.
 bill_paid = Signal()
@@ -216,7 +222,7 @@ def payment_callback(*, provider: str, params: Mapping[str, str]) -> Payment:
     payment = Payment.objects.filter(provider=provider, authority=authority).select_related("bill").first()
     if payment is None:
         raise NotFound("payment.not_found", _("No such payment."))
-    if payment.status != PaymentStatus.PENDING:
+    if payment.status not in REOPENABLE:
         return payment
     try:
         result = gateway.verify(authority=authority, amount=payment.amount)
@@ -244,7 +250,9 @@ def payment_settle(
     """
     with transaction.atomic():
         payment = Payment.objects.select_for_update().get(pk=payment_id)
-        if payment.status != PaymentStatus.PENDING:
+        if payment.status != PaymentStatus.PENDING and not (
+            payment.status in REOPENABLE and result.status == "paid"
+        ):
             return payment
         payment.gateway_log = [
             *payment.gateway_log,
@@ -441,8 +449,13 @@ class ReconcileReport:
 
 
 def payments_reconcile(*, now: datetime | None = None, limit: int = 200) -> ReconcileReport:
-    """Ask the gateways about online payments left pending (the payer never came back, or our
-    verify call failed) and settle them; give up on those the gateway never heard of."""
+    """Settle online payments left pending: the payer never came back, or our verify call failed.
+
+    Each is verified again (verify is idempotent at the gateways, and a payment debited but never
+    verified is reversed by the bank, so verifying is what keeps the payer's money). A "failed"
+    answer is only believed once the payer has had time to finish at the bank; a payment the
+    gateway still knows nothing of after EXPIRE_AFTER is given up as expired.
+    """
     now = now or timezone.now()
     report = ReconcileReport()
     due = (
@@ -452,35 +465,33 @@ def payments_reconcile(*, now: datetime | None = None, limit: int = 200) -> Reco
     )
     for payment in due:
         report.checked += 1
-        gateway = gateway_for(payment.provider)
-        try:
-            result = (
-                gateway.inquire(authority=payment.authority, amount=payment.amount)
-                if payment.authority
-                else GatewayResult(
-                    status="pending", amount=None, reference="", card_mask="", message="", raw={}
-                )
+        age = now - payment.started_at
+        if not payment.authority:  # the gateway never gave a token: nothing can have been paid
+            result = GatewayResult(
+                status="pending", amount=None, reference="", card_mask="", message="", raw={}
             )
-            if result.status == "paid" and payment.authority:
-                result = gateway.verify(authority=payment.authority, amount=payment.amount)
-        except GatewayError as exc:
-            report.unreachable += 1
-            _check_later(payment, now, str(exc))
-            continue
-        if result.status == "pending":
-            if now - payment.started_at >= EXPIRE_AFTER:
-                Payment.objects.filter(pk=payment.pk, status=PaymentStatus.PENDING).update(
-                    status=PaymentStatus.EXPIRED, completed_at=now, message="no answer from the gateway"
+        else:
+            try:
+                result = gateway_for(payment.provider).verify(
+                    authority=payment.authority, amount=payment.amount
                 )
-                report.expired += 1
+            except GatewayError as exc:
+                report.unreachable += 1
+                _check_later(payment, now, str(exc))
+                continue
+        if result.status == "paid" or (result.status == "failed" and age >= PAYER_AT_BANK_FOR):
+            settled = payment_settle(payment_id=payment.pk, result=result)
+            if settled.status == PaymentStatus.SUCCEEDED:
+                report.settled += 1
             else:
-                _check_later(payment, now, result.message)
-            continue
-        settled = payment_settle(payment_id=payment.pk, result=result)
-        if settled.status == PaymentStatus.SUCCEEDED:
-            report.settled += 1
-        elif settled.status in (PaymentStatus.FAILED, PaymentStatus.FLAGGED):
-            report.failed += 1
+                report.failed += 1
+        elif age >= EXPIRE_AFTER:
+            Payment.objects.filter(pk=payment.pk, status=PaymentStatus.PENDING).update(
+                status=PaymentStatus.EXPIRED, completed_at=now, message="no answer from the gateway"
+            )
+            report.expired += 1
+        else:
+            _check_later(payment, now, result.message)
     return report
 
 

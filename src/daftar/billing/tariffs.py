@@ -23,7 +23,7 @@ from daftar.core.jalali import fiscal_year_bounds, parse_jalali_date
 from daftar.offices.models import City
 
 from .fee_rules import RULE_KINDS, fee_rule_problems
-from .models import FeeRule, FiscalPolicy, OfficeTariff
+from .models import FeeRule, FiscalPolicy, OfficeTariff, RuleKind, SubjectKind
 
 RULE_KEYS = {"title", "title_en", "fee_type", "kind", "from"}
 COUNTER_COLLECTION = "billing.counter_collection"  # the office's tariff for collecting a bill at its counter
@@ -92,8 +92,12 @@ def _rule_rows(city: City, year: int, code: str, spec: Any, bounds: tuple[date, 
             raise InvalidValue("tariffs.rule", "%(code)s: needs title and fee_type", {"code": code})
         kind = entry.get("kind", "fixed")
         definition = {k: v for k, v in entry.items() if k not in RULE_KEYS}
-        problems = [f"kind must be one of {', '.join(RULE_KINDS)}"] if kind not in RULE_KINDS else []
-        problems += fee_rule_problems(kind=kind, definition=definition) if not problems else []
+        if kind == RuleKind.CARRY:
+            problems = carry_rule_problems(definition)
+        elif kind not in RULE_KINDS:
+            problems = [f"kind must be one of {', '.join((*RULE_KINDS, RuleKind.CARRY))}"]
+        else:
+            problems = fee_rule_problems(kind=kind, definition=definition)
         if problems:
             raise InvalidValue(
                 "tariffs.rule",
@@ -151,7 +155,39 @@ def _policy(city: City, year: int, spec: dict[str, Any]) -> FiscalPolicy:
         early_payment_rebate_bp=_bp(spec.get("early_payment_rebate_percent", 0), where=where),
         late_penalty_monthly_bp=_bp(spec.get("late_penalty_monthly_percent", 0), where=where),
         late_penalty_cap_bp=_bp(spec.get("late_penalty_cap_percent", 0), where=where),
+        annual_charges=_annual_charges(spec.get("annual_charges") or {}, where=where),
     )
+
+
+def _annual_charges(spec: Any, *, where: str) -> dict[str, list[str]]:
+    if not isinstance(spec, dict) or not all(
+        isinstance(names, list) and all(isinstance(n, str) for n in names) for names in spec.values()
+    ):
+        raise InvalidValue(
+            "tariffs.annual_charges",
+            "%(where)s: annual_charges maps a record kind to rule names",
+            {"where": where},
+        )
+    return {str(kind): list(names) for kind, names in spec.items()}
+
+
+def carry_rule_problems(definition: dict[str, Any]) -> list[str]:
+    """A carry rule: ``{subject: property|business|vehicle, fee_types?: [..], from_year?: path,
+    to_year?: path, required?: bool}``."""
+    problems = []
+    if definition.get("subject") not in SubjectKind.values:
+        problems.append(f"subject must be one of {', '.join(SubjectKind.values)}")
+    fee_types = definition.get("fee_types", [])
+    if not isinstance(fee_types, list) or not all(isinstance(t, str) for t in fee_types):
+        problems.append("fee_types must be a list of fee types")
+    for key in ("from_year", "to_year"):
+        if key in definition and not isinstance(definition[key], str):
+            problems.append(f"{key} must be a path such as data.from_year")
+    if not isinstance(definition.get("required", False), bool):
+        problems.append("required must be true or false")
+    unknown = set(definition) - {"subject", "fee_types", "from_year", "to_year", "required"}
+    problems += [f"unknown key {key}" for key in sorted(unknown)]
+    return problems
 
 
 @transaction.atomic

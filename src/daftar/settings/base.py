@@ -62,6 +62,9 @@ INSTALLED_APPS = [
     "daftar.billing",
     # domain packages
     "daftar.inquiries",
+    "daftar.fees",
+    # simulators of outside parties (the sandbox bank), for the demo and tests; off in production
+    "daftar.simulators.bank",
     # faces
     "daftar.api",
     "daftar.web",
@@ -252,6 +255,22 @@ DAFTAR_SIGNING_KEY_GENERATE_AT: Path | None = None
 # Public keys (base64url, raw 32 bytes) of earlier signing keys: old certificates still verify.
 DAFTAR_SIGNING_RETIRED_PUBLIC_KEYS = env_list("DAFTAR_SIGNING_RETIRED_PUBLIC_KEYS")
 # The site's public address, printed in the certificate's QR code (no trailing slash needed).
+# Payments. Online gateways offered to payers, in order ("sandbox" is the local sandbox bank, for the
+# demo and tests; production lists real ones such as "zarinpal" or "zibal" and configures them).
+DAFTAR_PAYMENT_PROVIDERS = env_list("DAFTAR_PAYMENT_PROVIDERS") or ["sandbox"]
+DAFTAR_PAYMENT_GATEWAYS: dict[str, dict[str, str]] = {
+    "zarinpal": {
+        "merchant_id": os.environ.get("DAFTAR_ZARINPAL_MERCHANT_ID", ""),
+        "sandbox": os.environ.get("DAFTAR_ZARINPAL_SANDBOX", "false"),
+    },
+    "zibal": {"merchant": os.environ.get("DAFTAR_ZIBAL_MERCHANT", "")},
+}
+# The sandbox bank's pages are served at /sandbox-bank/ only when this is on (never in production).
+DAFTAR_SANDBOX_BANK = env_bool("DAFTAR_SANDBOX_BANK", False)
+# What amounts are shown in: "rial" or "toman" (stored amounts are always rials).
+DAFTAR_MONEY_UNIT = os.environ.get("DAFTAR_MONEY_UNIT", "rial")
+PAYMENT_LOOKUP_RATE_PER_IP = os.environ.get("DAFTAR_PAYMENT_LOOKUP_RATE_PER_IP", "20/m")
+
 DAFTAR_PUBLIC_BASE_URL = os.environ.get("DAFTAR_PUBLIC_BASE_URL", "http://127.0.0.1:8000")
 CERTIFICATE_VERIFY_RATE_PER_IP = os.environ.get("DAFTAR_CERTIFICATE_VERIFY_RATE_PER_IP", "30/m")
 

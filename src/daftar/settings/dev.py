@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from .base import *  # noqa: F403
+from .base import env_bool
 from .base import env_list
 
 DEBUG = True
@@ -16,3 +17,5 @@ DAFTAR_VIRUS_SCANNER = os.environ.get("DAFTAR_VIRUS_SCANNER", "signature")  # no
 
 VAR_DIR.mkdir(parents=True, exist_ok=True)  # noqa: F405 - the SQLite file and uploads live here
 DAFTAR_SIGNING_KEY_GENERATE_AT = VAR_DIR / "signing-key.pem"  # noqa: F405 - made on first use, mode 0600
+
+DAFTAR_SANDBOX_BANK = env_bool("DAFTAR_SANDBOX_BANK", True)  # the local sandbox bank serves the demo

@@ -38,3 +38,5 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(Path(tempfile.gettempdir()) / f"daftar-test-
 # Files the code writes under VAR_DIR at run time (the demo's simulator.json) go to a scratch
 # directory, never into a developer's var/ where `make run` keeps its own.
 VAR_DIR = Path(tempfile.gettempdir()) / f"daftar-test-var-{os.getpid()}"
+
+DAFTAR_SANDBOX_BANK = env_bool("DAFTAR_SANDBOX_BANK", True)  # the local sandbox bank serves the demo

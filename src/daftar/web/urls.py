@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views, views_agency, views_cases, views_desk, views_public
 
@@ -6,6 +6,9 @@ app_name = "web"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    # bills and payments: citizens (urls_bills), office counters and finance (urls_finance)
+    path("", include("daftar.web.urls_bills")),
+    path("", include("daftar.web.urls_finance")),
     path("offices/", views.office_finder, name="offices"),
     path("signin/", views.signin, name="signin"),
     path("signin/code/", views.signin_verify, name="signin_verify"),
