@@ -22,9 +22,30 @@ def _fresh_cache() -> Iterator[None]:
     cache.clear()
 
 
+# The fee the test service (building.no_violation_certificate) charges in the test city.
+NO_VIOLATION_FEE = 2_500_000
+
+
 @pytest.fixture
 def city(db: None) -> City:
-    return City.objects.create(code="tehran", name_fa="تهران", name_en="Tehran")
+    from daftar.billing.models import FeeRule
+    from daftar.core.jalali import fiscal_year_bounds, fiscal_year_of, local_today
+
+    city = City.objects.create(code="tehran", name_fa="تهران", name_en="Tehran")
+    year = fiscal_year_of(local_today())
+    start, end = fiscal_year_bounds(year)
+    FeeRule.objects.create(
+        city=city,
+        fiscal_year=year,
+        code="building.no_violation_fee",
+        title_fa="عوارض صدور گواهی عدم خلاف",
+        fee_type="building",
+        kind="fixed",
+        definition={"amount": NO_VIOLATION_FEE},
+        effective_from=start,
+        effective_to=end,
+    )
+    return city
 
 
 @pytest.fixture

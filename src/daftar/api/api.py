@@ -20,6 +20,7 @@ api = NinjaAPI(title="Daftar API", version="1", urls_namespace="api-v1", auth=Ap
 
 def _mount_routers() -> None:
     # Each engine app owns its endpoints (thin handlers over its services and selectors).
+    from daftar.billing.api import router as billing_router
     from daftar.cases.api import router as cases_router
     from daftar.catalog.api import router as catalog_router
     from daftar.certificates.api import router as certificates_router
@@ -30,6 +31,7 @@ def _mount_routers() -> None:
     api.add_router("/", cases_router)
     api.add_router("/", documents_router)
     api.add_router("/", certificates_router)
+    api.add_router("/", billing_router)
     api.add_router("/agency", agency_router)
 
 

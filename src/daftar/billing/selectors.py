@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from daftar.accounts.models import User
+from daftar.accounts.roles import Role
 from daftar.core.errors import Conflict
 from daftar.core.jalali import fiscal_year_of
 from daftar.core.registry import Registry
 from daftar.offices.models import City, Office
+from daftar.offices.selectors import offices_staff_of
 
-from .fee_rules import fee_rule_evaluate
+from .fee_rules import context_value, fee_rule_evaluate
 from .lines import ItemSpec
-from .models import PAYABLE_STATUSES, Bill, BillItem, FeeRule, ItemLine, OfficeTariff, Payment
+from .models import PAYABLE_STATUSES, Bill, BillItem, FeeRule, ItemLine, OfficeTariff, Payment, RuleKind
 
 # The registered record a case links to (property by renewal code, business by licence number,
 # vehicle by plate), as a mapping fee rules read (``property.area_m2``). Registered by the domain
@@ -58,6 +63,51 @@ def fee_context(
     return context
 
 
+@dataclass(frozen=True)
+class FeeQuote:
+    """What a filing is charged: new lines, and older unpaid bills its bill takes over."""
+
+    lines: list[ItemSpec]
+    carry: list[Bill] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return sum(line.amount for line in self.lines) + sum(bill.outstanding for bill in self.carry)
+
+
+def _carried_bills(
+    *, city: City, rule: FeeRule, links: Mapping[str, str], context: Mapping[str, Any]
+) -> list[Bill]:
+    spec = rule.definition
+    key = links.get(spec["subject"])
+    if not key:
+        raise Conflict(
+            "fee.carry_link",
+            _("The fee «%(rule)s» needs the service to name a %(subject)s."),
+            {"rule": rule.code, "subject": spec["subject"]},
+        )
+    bills = Bill.objects.filter(
+        city=city, subject_kind=spec["subject"], subject_key=key, status__in=PAYABLE_STATUSES
+    )
+    if spec.get("fee_types"):
+        bills = bills.filter(items__fee_type__in=spec["fee_types"], items__removed=False).distinct()
+    if spec.get("from_year"):
+        bills = bills.filter(
+            fiscal_year__gte=int(context_value(context, spec["from_year"], rule_code=rule.code))
+        )
+    if spec.get("to_year"):
+        bills = bills.filter(
+            fiscal_year__lte=int(context_value(context, spec["to_year"], rule_code=rule.code))
+        )
+    found = list(bills.order_by("fiscal_year", "pk"))
+    if not found and spec.get("required"):
+        raise Conflict(
+            "fee.nothing_owed",
+            _("Nothing is owed on this record for what was asked; there is nothing to pay."),
+        )
+    return found
+
+
 def fees_quote(
     *,
     city: City,
@@ -68,12 +118,14 @@ def fees_quote(
     zone: int | None,
     office: Office | None,
     on: date,
-) -> list[ItemSpec]:
-    """The bill lines a filing would carry: each named fee rule in force today, then the tariff
-    of the office it is filed at (online filings carry no office tariff)."""
+) -> FeeQuote:
+    """What a filing is charged: each named fee rule in force today (a ``carry`` rule takes over the
+    linked record's unpaid bills), then the tariff of the office it is filed at (online filings
+    carry no office tariff)."""
     year = fiscal_year_of(on)
     context = fee_context(city=city, data=data, links=links, zone=zone, on=on)
-    lines = []
+    lines: list[ItemSpec] = []
+    carry: list[Bill] = []
     for code in fee_rules:
         rule = rule_in_force(city=city, code=code, on=on)
         if rule is None:
@@ -82,6 +134,13 @@ def fees_quote(
                 _("The fee «%(rule)s» has no tariff in force in this city today; it cannot be filed."),
                 {"rule": code},
             )
+        if rule.kind == RuleKind.CARRY:
+            carry += [
+                b
+                for b in _carried_bills(city=city, rule=rule, links=links, context=context)
+                if b not in carry
+            ]
+            continue
         amount = fee_rule_evaluate(
             kind=rule.kind, definition=rule.definition, context=context, rule_code=code
         )
@@ -109,7 +168,7 @@ def fees_quote(
                 office=office,
             )
         )
-    return lines
+    return FeeQuote(lines=lines, carry=carry)
 
 
 # --- bills -----------------------------------------------------------------------------------------
@@ -148,3 +207,40 @@ def bill_items(*, bill: Bill) -> list[BillItem]:
 
 def payments_of_bill(*, bill: Bill) -> QuerySet[Payment]:
     return bill.payments.select_related("office").order_by("-started_at")
+
+
+# --- who may see what ----------------------------------------------------------------------------
+
+FINANCE_ROLES = frozenset({Role.FINANCE_OFFICER.value, Role.AUDITOR.value, Role.CITY_ADMINISTRATOR.value})
+COUNTER_ROLES = frozenset({Role.OFFICE_OPERATOR.value, Role.OFFICE_MANAGER.value})
+
+
+def bill_viewer_is_private(*, bill: Bill, user: User | AnonymousUser) -> bool:
+    """Whether the user may see the bill's personal data (payer's name and national code, payments).
+
+    The payer themself, the city's finance staff, and the staff of any office in the city (a bill
+    may be paid at any office). Anyone else holding the bill ID sees what is owed, not who owes it.
+    """
+    if not user.is_authenticated:
+        return False
+    person = getattr(user, "person", None)
+    person_code = person.national_code if person is not None else ""
+    if person_code and person_code == bill.payer_national_code:
+        return True
+    for assignment in offices_staff_of(user=user):
+        if assignment.city_id == bill.city_id and (
+            assignment.role in FINANCE_ROLES or assignment.role in COUNTER_ROLES
+        ):
+            return True
+    return False
+
+
+def user_is_finance(*, user: User | AnonymousUser, city: City) -> bool:
+    if not user.is_authenticated:
+        return False
+    return any(a.role in FINANCE_ROLES and a.city_id == city.pk for a in offices_staff_of(user=user))
+
+
+def payer_name_masked(name: str) -> str:
+    """«ا… ت…»: enough for a payer to recognise their bill, not enough to learn a stranger's name."""
+    return " ".join(f"{word[0]}…" for word in name.split() if word)

@@ -462,7 +462,7 @@ def bill_for_case_create(*, case: Case, actor: User | None) -> Bill | None:
 
     on = local_today()
     version = case.service_version
-    lines = fees_quote(
+    quote = fees_quote(
         city=case.city,
         service_code=version.service_type.code,
         fee_rules=list(version.fees),
@@ -472,7 +472,7 @@ def bill_for_case_create(*, case: Case, actor: User | None) -> Bill | None:
         office=case.office if case.channel == Channel.OFFICE else None,
         on=on,
     )
-    if not lines:
+    if not quote.lines and not quote.carry:
         return None
     return bill_create(
         city=case.city,
@@ -480,7 +480,8 @@ def bill_for_case_create(*, case: Case, actor: User | None) -> Bill | None:
         title=version.name_fa,
         fiscal_year=fiscal_year_of(on),
         due_date=on + timedelta(days=CASE_BILL_DUE_DAYS),
-        items=lines,
+        items=quote.lines,
+        carry=quote.carry,
         payer=case.applicant,
         case_id=case.pk,
         office=case.office,

@@ -308,8 +308,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
         "schedule": 24 * 60 * 60.0,
         "options": {"expires": 60 * 60.0},
     },
-    # Issue 4 (online payments): the payment reconciliation job goes here, e.g.
-    # "billing-reconcile": {"task": "billing.reconcile_payments", "schedule": 10 * 60.0},
+    # Online payments whose payer never came back, or whose verify call failed, are verified again.
+    "billing-reconcile-payments": {
+        "task": "billing.reconcile_payments",
+        "schedule": 5 * 60.0,
+        "options": {"expires": 4 * 60.0},
+    },
 }
 
 # The transactional outbox (daftar.outbox): retries with backoff, then parks a message as dead.
