@@ -131,10 +131,13 @@ def _enter_state(case: Case, workflow: Workflow, target: str, *, today: date) ->
             if case.due_date is not None:
                 case.due_date = working_days_add(city=case.city, start=case.due_date, days=paused)
             returning = case.return_state_due_date
+            returning_to = case.return_state
             case.paused_on = None
             case.return_state = ""
             case.return_state_due_date = None
-            if target == previous.code or returning is not None:
+            # Back to the interrupted state: its own deadline, moved by the paused days. Onward to
+            # another state (a paid bill moving the case on): that state's SLA from today.
+            if target in (returning_to, previous.code):
                 case.state_due_date = (
                     working_days_add(city=case.city, start=returning, days=paused) if returning else None
                 )

@@ -190,6 +190,11 @@ class _Compiler:
             )
             self.check_names(f"state {name!r}", effect_names=autos[-1]["effects"])
         actions = self.actions(name, spec.get("actions"))
+        # A state that waits on the applicant (paying the bill) stops the SLA clock.
+        clock = spec.get("clock", "running")
+        if clock not in ("running", "paused"):
+            self.problem(f"state {name!r}: clock must be running or paused")
+            clock = "running"
         if terminal and (actions or autos):
             self.problem(f"state {name!r}: a terminal state cannot have actions")
         return {
@@ -197,7 +202,7 @@ class _Compiler:
             "terminal": terminal,
             "outcome": outcome if terminal else None,
             "sla_working_days": sla,
-            "clock": "running",
+            "clock": clock,
             "escalate_to": escalate,
             "effects_on_enter": _str_list(spec.get("effects_on_enter")),
             "auto": autos,
