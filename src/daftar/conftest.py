@@ -250,3 +250,47 @@ def filed_case(service_version: Any, office: Office, operator_user: Any, citizen
         data={"renewal_code": "۳-۱۲۳-۴۵-۶", "deed_number": "۱۲۳۴۵", "floors": "4", "use": "residential"},
         actor=operator_user,
     )
+
+
+@pytest.fixture
+def tehran_tariffs(city: City) -> None:
+    """The shipped Tehran tariff file, for this fiscal year (tests that file catalogue services)."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from daftar.billing.tariffs import tariffs_load
+    from daftar.core.jalali import fiscal_year_of, local_today
+
+    tariffs_load(
+        path=Path(settings.DAFTAR_CATALOG_DIR) / "tariffs" / "tehran.yaml",
+        fiscal_years={fiscal_year_of(local_today())},
+    )
+
+
+@pytest.fixture
+def pay_case_bills(django_capture_on_commit_callbacks: Any) -> Any:
+    """Pay every open bill of a case through the sandbox bank, the way a citizen pays online;
+    the bill-paid event runs after commit, as in production, so the case moves on."""
+
+    def pay(case: Any) -> list[Any]:
+        from daftar.billing.models import PAYABLE_STATUSES
+        from daftar.billing.payments import payment_callback, payment_start
+        from daftar.billing.selectors import bills_of_case
+        from daftar.simulators.bank.services import sandbox_payment_debit
+
+        payments = []
+        with django_capture_on_commit_callbacks(execute=True):
+            for bill in bills_of_case(case_id=case.pk).filter(status__in=PAYABLE_STATUSES):
+                started = payment_start(
+                    bill=bill, provider="sandbox", callback_url="http://testserver/pay/callback/sandbox/"
+                )
+                authority = started.payment.authority
+                sandbox_payment_debit(authority=authority, card_number="6037991234561234")
+                payments.append(
+                    payment_callback(provider="sandbox", params={"authority": authority, "status": "OK"})
+                )
+        case.refresh_from_db()
+        return payments
+
+    return pay

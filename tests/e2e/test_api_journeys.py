@@ -95,7 +95,7 @@ def _staff(username: str, role: str, city: City, office: Office | None = None) -
 
 
 @pytest.fixture
-def people(office: Office) -> dict[str, Caller]:
+def people(office: Office, tehran_tariffs: None) -> dict[str, Caller]:
     catalog_load(directory=settings.DAFTAR_CATALOG_DIR)
     city = office.city
     client = Client()
@@ -125,10 +125,28 @@ def _take_the_way_forward(people: dict[str, Caller], code: str) -> dict[str, Any
     raise AssertionError(f"nobody can move case {code} on")
 
 
+def _pay_at_the_counter(operator: Caller, code: str, office: Office, capture: Any) -> list[dict[str, Any]]:
+    """The applicant pays the case's bill on the office's card terminal; the case moves on by itself."""
+    paid = []
+    for bill in operator.get(f"/cases/{code}/bills"):
+        if bill["status"] != "open":
+            continue
+        with capture(execute=True):
+            operator.post(
+                f"/bills/{bill['number']}/counter-payments",
+                {"office": office.code, "terminal_reference": f"7{bill['number'][:9]}"},
+                status=201,
+            )
+        paid.append(operator.get(f"/bills/{bill['number']}"))
+    assert operator.get(f"/cases/{code}")["state"] != "awaiting_payment"
+    return paid
+
+
 @pytest.mark.parametrize("service", list(JOURNEYS))
-def test_a_case_goes_from_filing_through_correction_to_a_verified_certificate(
-    service: str, people: dict[str, Caller], office: Office
+def test_a_case_goes_from_filing_through_correction_and_payment_to_a_verified_certificate(
+    service: str, people: dict[str, Caller], office: Office, django_capture_on_commit_callbacks: Any
 ) -> None:
+    capture = django_capture_on_commit_callbacks
     operator = people["office_operator"]
     body = {
         "service": service,
@@ -169,11 +187,19 @@ def test_a_case_goes_from_filing_through_correction_to_a_verified_certificate(
 
     for document in uploaded.values():
         reviewer.post(f"/documents/{document['id']}/review", {"verified": True})
-    for _step in range(6):
+    paid = []
+    for _step in range(8):
+        if operator.get(f"/cases/{code}")["state"] == "awaiting_payment":
+            paid += _pay_at_the_counter(operator, code, office, capture)
+            continue
         case = _take_the_way_forward(people, code)
         if case["closed_at"]:
             break
     assert case["outcome"] == "approved"
+    # The fees were quoted at filing: the municipality's fee lines and this office's tariff.
+    assert [bill["status"] for bill in paid] == ["paid"]
+    lines = {item["line"] for item in paid[0]["items"]}
+    assert lines == {"municipal_fee", "office_tariff"}
 
     certificates = operator.get(f"/cases/{code}/certificates")
     assert len(certificates) == 1

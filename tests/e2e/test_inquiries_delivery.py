@@ -9,6 +9,7 @@ import socket
 import time
 from collections.abc import Callable, Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,6 +19,9 @@ from django.utils import timezone
 from PIL import Image
 
 from daftar.accounts.models import User
+from daftar.billing.payments import payment_collect_at_counter
+from daftar.billing.selectors import bills_of_case
+from daftar.billing.tariffs import tariffs_load
 from daftar.cases.models import Case
 from daftar.cases.services import case_act, case_file
 from daftar.catalog.selectors import service_current
@@ -63,6 +67,7 @@ def _free_port() -> int:
 
 
 def _utilities_case(office: Any, operator: User, applicant: User) -> Case:
+    tariffs_load(path=Path(settings.DAFTAR_CATALOG_DIR) / "tariffs" / "tehran.yaml")
     service = service_current(code="inquiry.utilities")
     assert service is not None
     case = case_file(
@@ -74,6 +79,10 @@ def _utilities_case(office: Any, operator: User, applicant: User) -> Case:
         actor=operator,
     )
     document_upload(case=case, requirement="deed", content=_pdf(), file_name="deed.pdf", actor=operator)
+    for bill in bills_of_case(case_id=case.pk):  # paid on the card terminal at filing
+        payment_collect_at_counter(
+            bill=bill, office=office, actor=operator, terminal_reference=f"9{bill.number[:8]}"
+        )
     return case
 
 

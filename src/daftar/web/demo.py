@@ -11,6 +11,7 @@ from django.db import transaction
 from daftar.accounts.models import PersonKind, User
 from daftar.accounts.roles import ROLE_SPECS, Role, Scope
 from daftar.accounts.services import person_register, roles_sync, user_link_person
+from daftar.billing.tariffs import tariffs_load
 from daftar.catalog.services import catalog_load, categories_load
 from daftar.offices.demo import demo_city_load
 from daftar.offices.models import LicenceStatus, Office
@@ -84,6 +85,9 @@ def demo_load(*, city_file: Path, catalog_dir: Path) -> DemoSummary:
         )
         user_link_person(user=citizen, person=person)
     catalog_load(directory=catalog_dir)
+    tariff_file = catalog_dir / "tariffs" / f"{city.code}.yaml"
+    if tariff_file.exists():
+        tariffs_load(path=tariff_file)
     staff = {role.value: User.objects.get(username=username) for username, _f, _l, role in DEMO_STAFF}
     demo_agencies_load(clerk=staff[Role.AGENCY_CLERK.value])
     if office is not None and citizen.person is not None:  # the demo city file has active offices

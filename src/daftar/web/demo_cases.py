@@ -1,9 +1,9 @@
 """Demo case files, so every demo account opens to a realistic inbox.
 
 Cases are filed and moved through the real services (no shortcuts into the database), so the demo
-shows exactly what the engine does: a fresh filing waiting for review, one sent back for correction,
-one at inspection, a fee payment waiting for the finance officer, and an issued licence whose
-certificate verifies.
+shows exactly what the engine does: a fresh filing waiting for review (its fees unpaid), one sent
+back for correction, one at inspection, an issued licence whose certificate verifies, and
+inquiries out with the agencies; the fees of the cases that moved on were paid at the counter.
 """
 
 from __future__ import annotations
@@ -16,8 +16,11 @@ from typing import Any
 from PIL import Image
 
 from daftar.accounts.models import Person, User
+from daftar.billing.models import PAYABLE_STATUSES
+from daftar.billing.payments import payment_collect_at_counter
+from daftar.billing.selectors import bills_of_case
 from daftar.cases.models import Case
-from daftar.cases.services import Location, case_act, case_file
+from daftar.cases.services import Location, case_act, case_auto_advance, case_file
 from daftar.catalog.selectors import service_current
 from daftar.documents.models import Document
 from daftar.documents.services import document_review, document_upload
@@ -133,7 +136,19 @@ def _upload_all(case: Case, operator: User) -> list[Document]:
 
 def _move(case: Case, action: str, actor: User, reason: str = "") -> Case:
     case.refresh_from_db()
-    return case_act(case=case, action=action, actor=actor, expected_version=case.version, reason=reason)
+    case_act(case=case, action=action, actor=actor, expected_version=case.version, reason=reason)
+    # The demo loads in one transaction; automatic transitions (a paid case leaving
+    # awaiting_payment) would otherwise wait for its commit.
+    return case_auto_advance(case_id=case.pk)
+
+
+def _pay_at_counter(case: Case, operator: User) -> None:
+    """The applicant pays the case's fees on the office's card terminal when filing."""
+    assert case.office is not None
+    for bill in bills_of_case(case_id=case.pk).filter(status__in=PAYABLE_STATUSES):
+        payment_collect_at_counter(
+            bill=bill, office=case.office, actor=operator, terminal_reference=f"88{case.pk:06d}{bill.pk:04d}"
+        )
 
 
 def demo_cases_load(*, office: Office, applicant: Person, staff: Mapping[str, User]) -> int:
@@ -162,12 +177,14 @@ def demo_cases_load(*, office: Office, applicant: Person, staff: Mapping[str, Us
 
     inspection = file("building.completion_certificate", COMPLETION, key="completion")
     if inspection is not None:
+        _pay_at_counter(inspection, operator)
         for document in _upload_all(inspection, operator):
             document_review(document=document, actor=reviewer, verified=True)
         _move(inspection, "accept", reviewer)
 
     licence = file("business.new_licence", LICENCE, key="licence")
     if licence is not None:
+        _pay_at_counter(licence, operator)
         officer, inspector = staff["licensing_officer"], staff["technical_inspector"]
         for document in _upload_all(licence, operator):
             document_review(document=document, actor=officer, verified=True)
@@ -183,6 +200,7 @@ def demo_cases_load(*, office: Office, applicant: Person, staff: Mapping[str, Us
     ):
         inquiring = file(code, data, key=key)
         if inquiring is not None:
+            _pay_at_counter(inquiring, operator)
             _upload_all(inquiring, operator)
             _move(inquiring, "accept", reviewer)
     return Case.objects.filter(filed_by=operator, idempotency_key__startswith="demo-").count()

@@ -30,7 +30,7 @@ def media_root(settings: Settings, tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def catalogue(db: None) -> None:
+def catalogue(db: None, tehran_tariffs: None) -> None:
     catalog_load(directory=settings.DAFTAR_CATALOG_DIR)
 
 
@@ -41,7 +41,9 @@ def pdf_bytes() -> bytes:
 
 
 @pytest.fixture
-def utilities_case(catalogue: None, office: Any, operator_user: User, citizen_user: User) -> Case:
+def utilities_case(
+    catalogue: None, office: Any, operator_user: User, citizen_user: User, pay_case_bills: Any
+) -> Case:
     service = service_current(code="inquiry.utilities")
     assert service is not None
     data = {key: value for key, value in UTILITIES.items() if key in service.intake_schema["properties"]}
@@ -62,13 +64,16 @@ def utilities_case(catalogue: None, office: Any, operator_user: User, citizen_us
                 file_name="doc.pdf",
                 actor=operator_user,
             )
+    pay_case_bills(case)  # the fees are paid at filing, so accepting sends the inquiries at once
     return case
 
 
 def accept(case: Case, reviewer: User, capture: Any) -> Case:
     case.refresh_from_db()
     with capture(execute=True):
-        return case_act(case=case, action="accept", actor=reviewer, expected_version=case.version)
+        case_act(case=case, action="accept", actor=reviewer, expected_version=case.version)
+    case.refresh_from_db()  # the paid case moved on by itself after the commit
+    return case
 
 
 def bearer(secret: str) -> dict[str, str]:

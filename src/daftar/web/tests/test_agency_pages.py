@@ -61,8 +61,10 @@ def sent(
     reviewer_user: User,
     citizen_user: User,
     django_capture_on_commit_callbacks: Any,
+    tehran_tariffs: None,
+    pay_case_bills: Any,
 ) -> Case:
-    """A utility inquiry case with its deed and bills, accepted, so its four inquiries went out."""
+    """A utility inquiry case with its deed and bills, paid and accepted, so its four inquiries went out."""
     catalog_load(directory=settings.DAFTAR_CATALOG_DIR)
     service = service_current(code="inquiry.utilities")
     assert service is not None
@@ -78,9 +80,10 @@ def sent(
         document_upload(
             case=case, requirement=code, content=_pdf(), file_name=f"{code}.pdf", actor=operator_user
         )
-    case.refresh_from_db()
+    pay_case_bills(case)
     with django_capture_on_commit_callbacks(execute=True):
-        case = case_act(case=case, action="accept", actor=reviewer_user, expected_version=case.version)
+        case_act(case=case, action="accept", actor=reviewer_user, expected_version=case.version)
+    case.refresh_from_db()
     assert Inquiry.objects.filter(case=case).count() == 4
     return case
 
