@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from daftar.accounts.models import Person, User
 from daftar.accounts.roles import Role
 from daftar.core.errors import Conflict, Forbidden, InvalidValue, NotFound
-from daftar.core.jalali import local_today
+from daftar.core.jalali import fiscal_year_of, local_today
 from daftar.core.money import check_rials, split_amount
 from daftar.core.text import to_latin_digits
 from daftar.offices.models import Office
@@ -56,7 +56,9 @@ from .models import (
     TransactionKind,
 )
 from .numbers import order_id_new, refund_number_new
-from .services import bill_adjustments_apply, bill_adjustments_quote, bill_event_add
+from .selectors import tariff_in_force
+from .services import bill_adjustments_apply, bill_adjustments_quote, bill_amend, bill_event_add
+from .tariffs import COUNTER_COLLECTION
 
 logger = logging.getLogger(__name__)
 
@@ -417,6 +419,7 @@ def payment_collect_at_counter(
                     "reference": [_("This terminal reference has already been recorded at this office.")]
                 },
             )
+        fresh = _add_counter_tariff(fresh, office=office, actor=actor)
         total, quote = _amount_and_quote(fresh, amount)
         payment = Payment.objects.create(
             bill=fresh,
@@ -434,6 +437,25 @@ def payment_collect_at_counter(
         )
         _book_success(payment, asset=office_cash_account(office), actor=actor)
     return payment
+
+
+def _add_counter_tariff(bill: Bill, *, office: Office, actor: User) -> Bill:
+    """An office collecting a bill that carries no tariff of its own earns its counter tariff."""
+    if bill.items.filter(line=ItemLine.OFFICE_TARIFF, office=office, removed=False).exists():
+        return bill
+    tariff = tariff_in_force(city=bill.city, service_code=COUNTER_COLLECTION, on=local_today())
+    if tariff is None or not tariff.amount:
+        return bill
+    line = ItemSpec(
+        line=ItemLine.OFFICE_TARIFF,
+        fee_type="office_tariff",
+        title="کارمزد دریافت در دفتر",
+        amount=tariff.amount,
+        fiscal_year=fiscal_year_of(local_today()),
+        rule_code=COUNTER_COLLECTION,
+        office=office,
+    )
+    return bill_amend(bill=bill, reason=f"کارمزد دریافت در دفتر {office.name}", actor=actor, add=[line])
 
 
 # --- reconciliation ------------------------------------------------------------------------------

@@ -322,3 +322,37 @@ def _apply(
     except (Conflict, InvalidValue):
         pass  # refused operations must leave nothing behind; the invariants check that
     _ = timezone.now()
+
+
+def test_collecting_someone_elses_bill_at_the_counter_earns_the_office_its_counter_tariff(
+    make_bill: Any, city: Any, office: Any, operator_user: Any
+) -> None:
+    from daftar.billing.models import BillEvent, OfficeTariff
+    from daftar.core.jalali import fiscal_year_bounds, fiscal_year_of
+
+    year = fiscal_year_of(local_today())
+    start, end = fiscal_year_bounds(year)
+    OfficeTariff.objects.create(
+        city=city,
+        fiscal_year=year,
+        service_code="billing.counter_collection",
+        amount=150_000,
+        effective_from=start,
+        effective_to=end,
+    )
+    bill = make_bill()
+    payment = payment_collect_at_counter(
+        bill=bill, office=office, actor=operator_user, terminal_reference="9090909"
+    )
+    bill.refresh_from_db()
+    assert payment.amount == RENEWAL + WASTE + 150_000
+    assert bill.items.get(line="office_tariff").office == office
+    assert BillEvent.objects.filter(bill=bill, kind="amended").exists()
+    assert balance(office_revenue_account(office)) == -150_000
+    # a case filed at this office already carries its tariff: nothing more is added
+    own = make_bill(tariff=True, renewal_code="3-4-4-4")
+    second = payment_collect_at_counter(
+        bill=own, office=office, actor=operator_user, terminal_reference="9191919"
+    )
+    assert second.amount == RENEWAL + WASTE + TARIFF
+    assert_books_balance(city)
