@@ -30,7 +30,12 @@ def main() -> int:
         )
         for entry in catalogue:
             if "fuzzy" in entry.flags:
+                # makemessages' fuzzy guesses are often another message's translation: never keep one.
                 entry.flags.remove("fuzzy")
+                entry.msgstr = ""
+                entry.msgstr_plural = (
+                    dict.fromkeys(entry.msgstr_plural, "") if entry.msgid_plural else {}
+                )
             if entry.msgid_plural:
                 if entry.msgstr_plural and all(entry.msgstr_plural.values()):
                     continue

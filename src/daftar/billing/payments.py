@@ -94,10 +94,12 @@ def _specs_from(payload: list[dict[str, Any]]) -> list[ItemSpec]:
     return [ItemSpec(**entry) for entry in payload]
 
 
-def payment_amount_due(*, bill: Bill) -> int:
-    """What paying the whole bill today costs, with today's rebate or penalty."""
+def payment_amount_due(*, bill: Bill, office: Office | None = None) -> int:
+    """What paying the whole bill today costs, with today's rebate or penalty, and, paid at an
+    office's counter, that office's counter tariff when the bill carries none of its own."""
     quote = bill_adjustments_quote(bill=bill, on=local_today(), full_payment=True)
-    return bill.outstanding + sum(s.amount for s in quote)
+    counter = _counter_tariff_line(bill, office) if office is not None else None
+    return bill.outstanding + sum(s.amount for s in quote) + (counter.amount if counter else 0)
 
 
 def _check_payable(bill: Bill) -> None:
@@ -404,6 +406,8 @@ def payment_collect_at_counter(
     if not office.can_serve:
         raise Conflict("payment.office_inactive", _("This office's licence is not active."))
     reference = _terminal_reference(terminal_reference)
+    if bill.city_id != office.city_id:
+        raise NotFound("bill.not_found", _("No bill with this bill ID was found."))
     with transaction.atomic():
         fresh = Bill.objects.select_for_update().get(pk=bill.pk)
         _check_payable(fresh)
@@ -439,14 +443,14 @@ def payment_collect_at_counter(
     return payment
 
 
-def _add_counter_tariff(bill: Bill, *, office: Office, actor: User) -> Bill:
+def _counter_tariff_line(bill: Bill, office: Office) -> ItemSpec | None:
     """An office collecting a bill that carries no tariff of its own earns its counter tariff."""
     if bill.items.filter(line=ItemLine.OFFICE_TARIFF, office=office, removed=False).exists():
-        return bill
+        return None
     tariff = tariff_in_force(city=bill.city, service_code=COUNTER_COLLECTION, on=local_today())
     if tariff is None or not tariff.amount:
-        return bill
-    line = ItemSpec(
+        return None
+    return ItemSpec(
         line=ItemLine.OFFICE_TARIFF,
         fee_type="office_tariff",
         title="کارمزد دریافت در دفتر",
@@ -455,6 +459,12 @@ def _add_counter_tariff(bill: Bill, *, office: Office, actor: User) -> Bill:
         rule_code=COUNTER_COLLECTION,
         office=office,
     )
+
+
+def _add_counter_tariff(bill: Bill, *, office: Office, actor: User) -> Bill:
+    line = _counter_tariff_line(bill, office)
+    if line is None:
+        return bill
     return bill_amend(bill=bill, reason=f"کارمزد دریافت در دفتر {office.name}", actor=actor, add=[line])
 
 
@@ -545,12 +555,22 @@ def payment_reverse(*, payment: Payment, reason: str, actor: User) -> Payment:
 
     text = _reason(reason)
     with transaction.atomic():
-        fresh = Payment.objects.select_for_update().select_related("bill__city", "office").get(pk=payment.pk)
+        fresh = (
+            Payment.objects.select_for_update(of=("self",))
+            .select_related("bill__city", "office")
+            .get(pk=payment.pk)
+        )
         if fresh.status != PaymentStatus.SUCCEEDED:
             raise Conflict("payment.not_reversible", _("Only a successful payment can be reversed."))
         if fresh.refunds.exists():
             raise Conflict("payment.has_refunds", _("This payment has refunds; it cannot be reversed."))
         bill = Bill.objects.select_for_update().get(pk=fresh.bill_id)
+        if bill.status in (BillStatus.CARRIED, BillStatus.CANCELLED):
+            # Reopening it would demand the same debt twice (it lives on in the newer bill).
+            raise Conflict(
+                "payment.bill_closed",
+                _("This bill has moved into a newer bill or been cancelled; refund the payment instead."),
+            )
         allocations = list(fresh.allocations.select_related("item"))
         booked = sum(a.amount for a in allocations)
         PaymentAllocation.objects.bulk_create(
@@ -593,6 +613,18 @@ def payment_reverse(*, payment: Payment, reason: str, actor: User) -> Payment:
             bill_id=bill.pk,
             payment_id=fresh.pk,
         )
+        # The counter tariff this collection brought is not earned once the collection is undone.
+        brought = list(
+            bill.items.filter(
+                line=ItemLine.OFFICE_TARIFF,
+                rule_code=COUNTER_COLLECTION,
+                office=fresh.office,
+                removed=False,
+                paid=0,
+            ).values_list("seq", flat=True)
+        )
+        if brought and fresh.provider == COUNTER:
+            bill_amend(bill=bill, reason=text, actor=actor, remove=brought)
     return fresh
 
 

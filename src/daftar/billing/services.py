@@ -52,6 +52,9 @@ def _check_item(spec: ItemSpec) -> None:
         raise InvalidValue("bill.item_line", _("Unknown bill line."))
     if (spec.line == ItemLine.REBATE) != (spec.amount < 0):
         raise InvalidValue("bill.item_sign", _("Only a rebate is negative; every other line is positive."))
+    if spec.line == ItemLine.ARREARS and spec.carried_from is None:
+        # Arrears move an older bill's receivable; one written by hand would be owed but never booked.
+        raise InvalidValue("bill.arrears_by_hand", _("Arrears come only from carrying an older bill."))
     if spec.line == ItemLine.OFFICE_TARIFF and spec.office is None:
         raise InvalidValue("bill.tariff_office", _("An office tariff line needs its office."))
 

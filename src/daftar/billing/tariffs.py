@@ -1,9 +1,9 @@
 """Loading a city's fee rules, office tariffs and fiscal policies from its tariff file.
 
-The file (``catalog/tariffs/<city>.yaml``, format in docs/catalogue.md, "Tariff files") lists, per fiscal year, the
-named fee rules the catalogue's services use, the office tariff (کارمزد) per service and the year's
-rebate and penalty terms. A rule changed in the middle of a year is a second entry with a later
-``from`` date; what earlier cases were charged stays as it was.
+The file (``catalog/tariffs/<city>.yaml``, format in docs/catalogue.md, "Tariff files") lists, per
+fiscal year, the named fee rules the catalogue's services use, the office tariff (کارمزد) per
+service and the year's rebate and penalty terms. A rule changed in the middle of a year is a second
+entry with a later ``from`` date; what earlier cases were charged stays as it was.
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ from django.contrib.auth.models import AnonymousUser
 
 from daftar.accounts.models import User
 from daftar.accounts.roles import ROLE_BY_CODE, Role, Scope
+from daftar.billing.selectors import FINANCE_ROLES
 from daftar.inquiries.selectors import agencies_of_user
 from daftar.offices.models import Office
 from daftar.offices.selectors import offices_staff_of
@@ -37,4 +38,5 @@ def nav_flags(*, user: User | AnonymousUser) -> dict[str, Any]:
     )
     agency = bool(agencies_of_user(user=user))
     citizen = (not assignments and not agency) or user.person_id is not None
-    return {"desk": desk, "inbox": inbox, "agency": agency, "citizen": citizen}
+    finance = any(a.office is None and a.role in FINANCE_ROLES for a in assignments)
+    return {"desk": desk, "inbox": inbox, "agency": agency, "citizen": citizen, "finance": finance}

@@ -32,7 +32,7 @@ def finance_user(city: City) -> Any:
     from daftar.accounts.models import User
     from daftar.offices.services import staff_assign
 
-    user = User.objects.create_user(username="finance1", password="x-test-password-1405")  # noqa: S106
+    user = User.objects.create_user(username="finance1", password="x-test-password-1405")
     staff_assign(user=user, role="finance_officer", city=city)
     return user
 

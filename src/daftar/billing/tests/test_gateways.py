@@ -104,7 +104,7 @@ def start_zibal(gateway: ZibalGateway, amount: int = AMOUNT) -> Any:
 
 
 def test_every_adapter_is_registered_under_its_own_code() -> None:
-    assert list(gateway_classes) == ["zarinpal", "zibal"]
+    assert {"zarinpal", "zibal"} <= set(gateway_classes)  # and the sandbox bank's, when installed
     for code in gateway_classes:
         assert gateway_classes.get(code).code == code
 
