@@ -285,7 +285,7 @@ def pay_case_bills(django_capture_on_commit_callbacks: Any) -> Any:
                 started = payment_start(
                     bill=bill, provider="sandbox", callback_url="http://testserver/pay/callback/sandbox/"
                 )
-                authority = started.payment.authority
+                authority = started.payment.authority or ""
                 sandbox_payment_debit(authority=authority, card_number="6037991234561234")
                 payments.append(
                     payment_callback(provider="sandbox", params={"authority": authority, "status": "OK"})
