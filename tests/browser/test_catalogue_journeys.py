@@ -16,6 +16,7 @@ from django.conf import settings
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from daftar.accounts.models import User
+from daftar.billing.models import Bill
 from daftar.catalog.models import ServiceVersion
 from daftar.catalog.selectors import service_current
 from daftar.catalog.services import catalog_load
@@ -40,6 +41,7 @@ LOCATION = {  # label: value; these services require a location
     "نشانی": "تهران، میدان ونک، خیابان ملاصدرا",
 }
 SUBMITTED, CORRECTION, ISSUED = "در انتظار بررسی مدارک", "نقص مدارک", "صادر شد"
+AWAITING_PAYMENT = "در انتظار پرداخت هزینه‌ها"
 STAFF = {
     # username: (role, first name, last name); office roles work at the `office` fixture
     "operator": ("office_operator", "مریم", "کاظمی"),
@@ -68,8 +70,8 @@ JOURNEY_STEPS = {
 
 
 @pytest.fixture
-def staff(office: Office) -> dict[str, User]:
-    """The shipped catalogue, and the staff who work its cases in the office's city."""
+def staff(office: Office, tehran_tariffs: None) -> dict[str, User]:
+    """The shipped catalogue and tariffs, and the staff who work its cases in the office's city."""
     catalog_load(directory=settings.DAFTAR_CATALOG_DIR)
     users = {}
     for username, (role, first, last) in STAFF.items():
@@ -201,6 +203,18 @@ def test_a_catalogue_service_goes_from_the_counter_through_correction_to_a_verif
             "data-status", "verified"
         )
     reviewer.locator('form[data-action="accept"] button').click()
+    expect_state(reviewer, AWAITING_PAYMENT)
+
+    # The applicant pays the fees on the office's card terminal; the case moves on by itself.
+    bill = Bill.objects.get(case__tracking_code=tracking)
+    assert {item.line for item in bill.items.all()} == {"municipal_fee", "office_tariff"}
+    operator.goto(f"{base}/desk/bills/{bill.number}/")
+    operator.get_by_label("شماره پیگیری پایانه").fill("۶۲۱۵۴۸۷۳۹۰")
+    operator.get_by_role("button", name="ثبت پرداخت").click()
+    expect(operator).to_have_url(re.compile(r"/desk/payments/[0-9]+/$"))
+    bill.refresh_from_db()
+    assert bill.status == "paid"
+    reviewer.reload()
     expect_state(reviewer, steps.inspection)
 
     # The inspector records the site visit, with the reason the workflow requires.
