@@ -32,6 +32,7 @@ from .selectors import (
     bills_of_payer,
     bills_of_subject,
     payer_name_masked,
+    payment_by_order_id,
     payments_of_bill,
 )
 
@@ -235,7 +236,7 @@ def pay_online(
             fields={"provider": [_("Choose one of the offered gateways.")]},
         )
     user: User = request.user  # type: ignore[assignment]
-    callback = request.build_absolute_uri(reverse("web:payment_callback", args=[body.provider]))
+    callback = request.build_absolute_uri(reverse("web:pay_callback", args=[body.provider]))
     started = payment_start(
         bill=bill,
         provider=body.provider,
@@ -282,11 +283,7 @@ def pay_at_counter(request: HttpRequest, number: str, body: CounterIn) -> Status
     "/payments/{order_id}", response=PaymentOut, summary="A payment's status (payer, starter or staff)"
 )
 def read_payment(request: HttpRequest, order_id: str) -> dict[str, Any]:
-    payment = (
-        Payment.objects.select_related("bill", "office")
-        .filter(order_id=to_latin_digits(order_id).strip())
-        .first()
-    )
+    payment = payment_by_order_id(order_id=to_latin_digits(order_id).strip())
     if payment is None or not (
         payment.started_by_id == request.user.pk
         or bill_viewer_is_private(bill=payment.bill, user=request.user)

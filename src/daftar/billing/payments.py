@@ -155,7 +155,6 @@ def payment_start(
     """
     if provider == COUNTER:
         raise InvalidValue("payment.provider", _("Counter payments are recorded by the office."))
-    gateway = gateway_for(provider)
     key = (idempotency_key or "").strip()[:100] or None
     if (existing := _pending_with_key(bill, key)) is not None:
         return PaymentStarted(existing, _redirect_of(existing))
@@ -186,13 +185,14 @@ def payment_start(
                 raise
             return PaymentStarted(winner, _redirect_of(winner))
     try:
-        started = gateway.start(
-            amount=payment.amount,
-            order_id=payment.order_id,
-            callback_url=callback_url,
-            description=bill.title,
-            mobile=(payment.payer.mobile if payment.payer else "") or "",
-        )
+        with gateway_for(provider) as gateway:
+            started = gateway.start(
+                amount=payment.amount,
+                order_id=payment.order_id,
+                callback_url=callback_url,
+                description=bill.title,
+                mobile=(payment.payer.mobile if payment.payer else "") or "",
+            )
     except GatewayError as exc:
         Payment.objects.filter(pk=payment.pk).update(
             status=PaymentStatus.FAILED, message=str(exc)[:300], completed_at=timezone.now()
@@ -202,7 +202,14 @@ def payment_start(
             "payment.gateway_unavailable", _("The bank's gateway did not answer; please try again shortly.")
         ) from exc
     payment.authority = started.authority
-    payment.gateway_log = [{"step": "start", "at": timezone.now().isoformat(), "body": started.raw}]
+    payment.gateway_log = [
+        {
+            "step": "start",
+            "at": timezone.now().isoformat(),
+            "redirect_url": started.redirect_url,
+            "body": started.raw,
+        }
+    ]
     payment.save(update_fields=["authority", "gateway_log"])
     return PaymentStarted(payment, started.redirect_url)
 
@@ -218,25 +225,26 @@ def _redirect_of(payment: Payment) -> str:
 
 def payment_callback(*, provider: str, params: Mapping[str, str]) -> Payment:
     """The payer's browser came back from the gateway: verify server to server, then settle once."""
-    gateway = gateway_for(provider)
-    try:
-        authority = gateway.callback_authority(params)
-    except GatewayError as exc:
-        raise InvalidValue("payment.callback_invalid", _("The bank's answer could not be read.")) from exc
-    payment = Payment.objects.filter(provider=provider, authority=authority).select_related("bill").first()
-    if payment is None:
-        raise NotFound("payment.not_found", _("No such payment."))
-    if payment.status not in REOPENABLE:
-        return payment
-    try:
-        result = gateway.verify(authority=authority, amount=payment.amount)
-    except GatewayError as exc:
-        logger.warning("payment %s: verify failed, left for reconciliation: %s", payment.order_id, exc)
-        return payment
-    # Only the gateway's verified answer counts; the browser's claim only names a failure.
-    failed_status = (
-        PaymentStatus.FAILED if gateway.callback_claims_success(params) else PaymentStatus.CANCELLED
-    )
+    with gateway_for(provider) as gateway:
+        try:
+            authority = gateway.callback_authority(params)
+        except GatewayError as exc:
+            raise InvalidValue("payment.callback_invalid", _("The bank's answer could not be read.")) from exc
+        payment = (
+            Payment.objects.filter(provider=provider, authority=authority).select_related("bill").first()
+        )
+        if payment is None:
+            raise NotFound("payment.not_found", _("No such payment."))
+        if payment.status not in REOPENABLE:
+            return payment
+        try:
+            result = gateway.verify(authority=authority, amount=payment.amount)
+        except GatewayError as exc:
+            logger.warning("payment %s: verify failed, left for reconciliation: %s", payment.order_id, exc)
+            return payment
+        # Only the gateway's verified answer counts; the browser's claim only names a failure.
+        claims_success = gateway.callback_claims_success(params)
+    failed_status = PaymentStatus.FAILED if claims_success else PaymentStatus.CANCELLED
     return payment_settle(payment_id=payment.pk, result=result, failed_status=failed_status)
 
 
@@ -496,35 +504,47 @@ def payments_reconcile(*, now: datetime | None = None, limit: int = 200) -> Reco
         .order_by("next_check_at")[:limit]
     )
     for payment in due:
-        report.checked += 1
-        age = now - payment.started_at
-        if not payment.authority:  # the gateway never gave a token: nothing can have been paid
-            result = GatewayResult(
-                status="pending", amount=None, reference="", card_mask="", message="", raw={}
-            )
-        else:
-            try:
-                result = gateway_for(payment.provider).verify(
-                    authority=payment.authority, amount=payment.amount
-                )
-            except GatewayError as exc:
-                report.unreachable += 1
-                _check_later(payment, now, str(exc))
-                continue
-        if result.status == "paid" or (result.status == "failed" and age >= PAYER_AT_BANK_FOR):
-            settled = payment_settle(payment_id=payment.pk, result=result)
-            if settled.status == PaymentStatus.SUCCEEDED:
-                report.settled += 1
-            else:
-                report.failed += 1
-        elif age >= EXPIRE_AFTER:
-            Payment.objects.filter(pk=payment.pk, status=PaymentStatus.PENDING).update(
-                status=PaymentStatus.EXPIRED, completed_at=now, message="no answer from the gateway"
-            )
-            report.expired += 1
-        else:
-            _check_later(payment, now, result.message)
+        _reconcile_one(payment, now=now, report=report)
     return report
+
+
+def _reconcile_one(payment: Payment, *, now: datetime, report: ReconcileReport) -> Payment:
+    report.checked += 1
+    age = now - payment.started_at
+    if not payment.authority:  # the gateway never gave a token: nothing can have been paid
+        result = GatewayResult(status="pending", amount=None, reference="", card_mask="", message="", raw={})
+    else:
+        try:
+            with gateway_for(payment.provider) as gateway:
+                result = gateway.verify(authority=payment.authority, amount=payment.amount)
+        except GatewayError as exc:
+            report.unreachable += 1
+            _check_later(payment, now, str(exc))
+            return payment
+    if result.status == "paid" or (result.status == "failed" and age >= PAYER_AT_BANK_FOR):
+        settled = payment_settle(payment_id=payment.pk, result=result)
+        if settled.status == PaymentStatus.SUCCEEDED:
+            report.settled += 1
+        else:
+            report.failed += 1
+        return settled
+    if age >= EXPIRE_AFTER:
+        Payment.objects.filter(pk=payment.pk, status=PaymentStatus.PENDING).update(
+            status=PaymentStatus.EXPIRED, completed_at=now, message="no answer from the gateway"
+        )
+        report.expired += 1
+    else:
+        _check_later(payment, now, result.message)
+    payment.refresh_from_db()
+    return payment
+
+
+def payment_recheck(*, payment: Payment) -> Payment:
+    """The payer (or finance) asks the bank now about a payment still pending, instead of waiting
+    for the periodic job; the same rules apply (a "not paid" answer is final only after a while)."""
+    if payment.status != PaymentStatus.PENDING or payment.provider == COUNTER:
+        return payment
+    return _reconcile_one(payment, now=timezone.now(), report=ReconcileReport())
 
 
 def _check_later(payment: Payment, now: datetime, message: str) -> None:
@@ -688,7 +708,7 @@ def refund_pay(*, refund: Refund, reference: str, actor: User) -> Refund:
     """The money was transferred back to the payer: the refund is closed and leaves the books."""
     with transaction.atomic():
         fresh = (
-            Refund.objects.select_for_update()
+            Refund.objects.select_for_update(of=("self",))
             .select_related("payment__bill__city", "payment__office")
             .get(pk=refund.pk)
         )

@@ -137,7 +137,7 @@ def receipt_issue(*, payment: Payment) -> Receipt:
         return existing
     with transaction.atomic():
         fresh = (
-            Payment.objects.select_for_update()
+            Payment.objects.select_for_update(of=("self",))
             .select_related("bill__city", "bill__office", "office")
             .get(pk=payment.pk)
         )

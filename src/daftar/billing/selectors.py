@@ -244,3 +244,10 @@ def user_is_finance(*, user: User | AnonymousUser, city: City) -> bool:
 def payer_name_masked(name: str) -> str:
     """«ا… ت…»: enough for a payer to recognise their bill, not enough to learn a stranger's name."""
     return " ".join(f"{word[0]}…" for word in name.split() if word)
+
+
+def payment_by_order_id(*, order_id: str) -> Payment | None:
+    """A payment by the order number we gave the gateway (digits only; anything else is no payment)."""
+    if not (order_id.isascii() and order_id.isdigit()):
+        return None
+    return Payment.objects.select_related("bill", "office").filter(order_id=order_id).first()

@@ -255,9 +255,10 @@ DAFTAR_SIGNING_KEY_GENERATE_AT: Path | None = None
 # Public keys (base64url, raw 32 bytes) of earlier signing keys: old certificates still verify.
 DAFTAR_SIGNING_RETIRED_PUBLIC_KEYS = env_list("DAFTAR_SIGNING_RETIRED_PUBLIC_KEYS")
 # The site's public address, printed in the certificate's QR code (no trailing slash needed).
-# Payments. Online gateways offered to payers, in order ("sandbox" is the local sandbox bank, for the
-# demo and tests; production lists real ones such as "zarinpal" or "zibal" and configures them).
-DAFTAR_PAYMENT_PROVIDERS = env_list("DAFTAR_PAYMENT_PROVIDERS") or ["sandbox"]
+# Payments. Online gateways offered to payers, in order: real ones such as "zarinpal" or "zibal",
+# configured below. Dev and test offer "sandbox", the local sandbox bank; production offers none
+# until they are listed (counter payments work regardless).
+DAFTAR_PAYMENT_PROVIDERS = env_list("DAFTAR_PAYMENT_PROVIDERS")
 DAFTAR_PAYMENT_GATEWAYS: dict[str, dict[str, str]] = {
     "zarinpal": {
         "merchant_id": os.environ.get("DAFTAR_ZARINPAL_MERCHANT_ID", ""),

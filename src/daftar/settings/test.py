@@ -7,7 +7,7 @@ import tempfile
 from pathlib import Path
 
 from .base import *  # noqa: F403
-from .base import env_bool
+from .base import env_bool, env_list
 
 DEBUG = False
 SECRET_KEY = "test-only-key-0123456789-abcdefghijklmnopqrstuvwxyz"
@@ -40,3 +40,4 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(Path(tempfile.gettempdir()) / f"daftar-test-
 VAR_DIR = Path(tempfile.gettempdir()) / f"daftar-test-var-{os.getpid()}"
 
 DAFTAR_SANDBOX_BANK = env_bool("DAFTAR_SANDBOX_BANK", True)  # the local sandbox bank serves the demo
+DAFTAR_PAYMENT_PROVIDERS = env_list("DAFTAR_PAYMENT_PROVIDERS") or ["sandbox"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -14,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from daftar.accounts.models import User
+from daftar.billing.selectors import bills_of_case
 from daftar.cases.models import Case
 from daftar.cases.selectors import (
     case_actions_for,
@@ -102,6 +104,9 @@ def _case_page(
         "certificates": list(certificates_of_case(case=case)),
         "inquiries": inquiry_rows(inquiries_of_case(case=case), today=local_today()),
         "rating_form": extra.pop("rating_form", None) or (RatingForm() if can_rate else None),
+        # The case's bills (web/_case_bills.html; pages in views_bills).
+        "bills": list(bills_of_case(case_id=case.pk)),
+        "money_unit": settings.DAFTAR_MONEY_UNIT,
         "error": error,
         **extra,
     }

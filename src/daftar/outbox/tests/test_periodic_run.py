@@ -25,6 +25,7 @@ def test_the_beat_schedule_runs_every_periodic_job_on_its_interval(
         "cases.sweep_overdue": 300.0,
         "inquiries.sweep_overdue": 900.0,
         "cases.remind_waiting_applicants": 86400.0,
+        "billing.reconcile_payments": 300.0,
     }
 
 

@@ -1,4 +1,8 @@
-from django.urls import URLPattern
+from django.urls import path
+
+from . import views
 
 app_name = "sandbox_bank"
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("pay/<str:authority>/", views.pay, name="pay"),
+]
