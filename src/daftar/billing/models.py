@@ -279,7 +279,7 @@ class BillItem(models.Model):
 
 
 class BillEventKind(models.TextChoices):
-    CREATED = "created", _("Issued")
+    CREATED = "created", _("Bill issued")
     AMENDED = "amended", _("Amended")
     CANCELLED = "cancelled", _("Cancelled")
     PAID = "paid", _("Payment recorded")

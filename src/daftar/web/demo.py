@@ -19,6 +19,7 @@ from daftar.offices.services import staff_assign
 
 from .demo_agencies import demo_agencies_load
 from .demo_cases import demo_cases_load
+from .demo_money import demo_money_load
 
 DEMO_PASSWORD_ENV = "DAFTAR_DEMO_PASSWORD"  # noqa: S105 - the variable's name
 # Published in README.md; demo_load refuses to run with DEBUG off.
@@ -90,6 +91,12 @@ def demo_load(*, city_file: Path, catalog_dir: Path) -> DemoSummary:
         tariffs_load(path=tariff_file)
     staff = {role.value: User.objects.get(username=username) for username, _f, _l, role in DEMO_STAFF}
     demo_agencies_load(clerk=staff[Role.AGENCY_CLERK.value])
+    demo_money_load(
+        city=city,
+        records_dir=catalog_dir / "demo" / "records",
+        office=office,
+        operator=staff["office_operator"],
+    )
     if office is not None and citizen.person is not None:  # the demo city file has active offices
         demo_cases_load(office=office, applicant=citizen.person, staff=staff)
     return DemoSummary(

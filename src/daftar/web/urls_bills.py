@@ -6,6 +6,7 @@ from . import views_bills
 
 urlpatterns: list[URLPattern] = [
     path("bills/", views_bills.bills, name="bills"),
+    path("bills/settle/", views_bills.bills_settle, name="bills_settle"),
     path("bills/<str:number>/", views_bills.bill_detail, name="bill"),
     path("bills/<str:number>/pay/", views_bills.bill_pay, name="bill_pay"),
     # The bank sends the payer's browser back here (GET or POST); verified server to server.

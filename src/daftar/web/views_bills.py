@@ -67,7 +67,8 @@ from daftar.billing.selectors import (
 from daftar.billing.services import bill_adjustments_quote
 from daftar.core.errors import DomainError
 from daftar.core.jalali import local_today
-from daftar.offices.selectors import offices_staff_of
+from daftar.fees.services import clearance_bill_create
+from daftar.offices.selectors import city_default, offices_staff_of
 
 from .case_display import page_query
 from .forms_bills import BILL_ID, PLATE, PROVIDER_LABELS, BillLookupForm, BillPayForm
@@ -193,15 +194,18 @@ def bills(request: HttpRequest) -> HttpResponse:
     user = _signed_in(request)
     status = 200
     found: list[dict[str, Any]] | None = None
+    settle: dict[str, str] | None = None
     if request.method == "POST":
         if _limited(request, "bill-lookup", settings.PAYMENT_LOOKUP_RATE_PER_IP, key="ip"):
             return ratelimited(request, Ratelimited())
         form = BillLookupForm(request.POST)
         if form.is_valid():
+            bills_found = _lookup(form.cleaned_data["kind"], form.cleaned_data["key"])
             found = [
                 _bill_row(bill, personal=bool(user) and sees_personal_data(request.user, bill))
-                for bill in _lookup(form.cleaned_data["kind"], form.cleaned_data["key"])
+                for bill in bills_found
             ]
+            settle = _settle_offer(form.cleaned_data["kind"], form.cleaned_data["key"], bills_found)
         else:
             status = 400
     else:
@@ -218,6 +222,7 @@ def bills(request: HttpRequest) -> HttpResponse:
             "nav": "bills",
             "form": form,
             "found": found,
+            "settle": settle,
             "person": person,
             "page": page,
             "rows": [_bill_row(bill, personal=True) for bill in page] if page is not None else [],
@@ -225,6 +230,41 @@ def bills(request: HttpRequest) -> HttpResponse:
         },
         status=status,
     )
+
+
+def _settle_offer(kind: str, key: str, found: list[Bill]) -> dict[str, str] | None:
+    """A record with more than one unpaid bill is offered one bill that settles them all."""
+    if kind == BILL_ID or len([b for b in found if b.status in PAYABLE_STATUSES]) < 2:
+        return None
+    return {"kind": "vehicle" if kind == PLATE else "property", "key": key}
+
+
+@require_POST
+def bills_settle(request: HttpRequest) -> HttpResponse:
+    """Issue one bill carrying every unpaid bill of a record (and today's penalties), then show it."""
+    if _limited(request, "bill-lookup", settings.PAYMENT_LOOKUP_RATE_PER_IP, key="ip"):
+        return ratelimited(request, Ratelimited())
+    kind = request.POST.get("kind", "")
+    city = city_default()
+    if kind not in ("property", "vehicle") or city is None:
+        raise Http404
+    user = _signed_in(request)
+    try:
+        bill = clearance_bill_create(
+            city=city,
+            subject_kind=kind,
+            subject_key=request.POST.get("key", ""),
+            actor=user,
+            payer=user.person if user is not None else None,
+        )
+    except DomainError as exc:
+        return render(
+            request,
+            "web/error.html",
+            {"title": _("Nothing to settle"), "message": str(exc)},
+            status=exc.status,
+        )
+    return redirect("web:bill", number=bill.number)
 
 
 # --- one bill, and paying it ----------------------------------------------------------------------

@@ -593,3 +593,24 @@ def test_the_case_page_lists_the_cases_bills(filed_case: Any, citizen_user: User
         assert f'data-bill="{bill.number}"' in html
     assert f'href="/bills/{case_bill.number}/"' in html
     assert "۲٬۴۰۰٬۰۰۰ ریال" in html
+
+
+def test_a_record_with_several_unpaid_bills_is_offered_one_bill_that_settles_them_all(
+    city: City, applicant_person: Person
+) -> None:
+    first = annual_bill(city, applicant_person, source="annual:old")
+    second = annual_bill(city, applicant_person, source="annual:new")
+    client = Client()
+    page = _lookup(client, "renewal_code", RENEWAL)
+    assert "یک قبض برای همه" in page.content.decode()
+    response = client.post(reverse("web:bills_settle"), {"kind": "property", "key": RENEWAL})
+    assert response.status_code == 302
+    one = Bill.objects.get(kind="clearance")
+    assert response["Location"] == reverse("web:bill", args=[one.number])
+    assert one.total == first.total + second.total
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.status, second.status) == ("carried", "carried")
+    # nothing left to settle: a second try says so in Persian
+    again = client.post(reverse("web:bills_settle"), {"kind": "property", "key": "9-9-9-9"})
+    assert again.status_code == 409

@@ -17,7 +17,13 @@ from daftar.cases.models import Case
 from daftar.catalog.models import ServiceCategory, ServiceVersion
 from daftar.certificates.models import Certificate
 from daftar.offices.models import City, LicenceStatus, Office, StaffAssignment, Zone
-from daftar.web.demo import DEFAULT_DEMO_PASSWORD, DEMO_CITIZEN_MOBILE, DEMO_STAFF, demo_load
+from daftar.web.demo import (
+    DEFAULT_DEMO_PASSWORD,
+    DEMO_CITIZEN_MOBILE,
+    DEMO_CITIZEN_NATIONAL_CODE,
+    DEMO_STAFF,
+    demo_load,
+)
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(settings.PROJECT_DIR)
@@ -104,3 +110,21 @@ def test_the_demo_wires_the_simulated_agencies_and_gives_the_clerk_an_agency(tmp
         assert key is not None
         assert key.agency == agency
     assert AgencyMembership.objects.filter(user__username="agency", agency__code="street_line").exists()
+
+
+def test_the_demo_citizen_has_annual_bills_with_last_years_arrears_and_the_books_balance() -> None:
+    from daftar.billing.audit import ledger_audit
+    from daftar.billing.models import Bill, PaymentStatus
+    from daftar.offices.models import City
+
+    _load()
+    city = City.objects.get(code="tehran")
+    mine = Bill.objects.filter(payer_national_code=DEMO_CITIZEN_NATIONAL_CODE, status="open", kind="annual")
+    assert {bill.subject_kind for bill in mine} == {"property", "vehicle"}
+    assert all(bill.items.filter(line="arrears").exists() for bill in mine)
+    assert (
+        Bill.objects.filter(payments__status=PaymentStatus.SUCCEEDED, payments__provider="counter").count()
+        >= 6
+    )
+    report = ledger_audit(city=city)
+    assert report.ok, report.problems
