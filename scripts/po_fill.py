@@ -33,9 +33,7 @@ def main() -> int:
                 # makemessages' fuzzy guesses are often another message's translation: never keep one.
                 entry.flags.remove("fuzzy")
                 entry.msgstr = ""
-                entry.msgstr_plural = (
-                    dict.fromkeys(entry.msgstr_plural, "") if entry.msgid_plural else {}
-                )
+                entry.msgstr_plural = dict.fromkeys(entry.msgstr_plural, "") if entry.msgid_plural else {}
             if entry.msgid_plural:
                 if entry.msgstr_plural and all(entry.msgstr_plural.values()):
                     continue

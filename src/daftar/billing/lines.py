@@ -7,7 +7,7 @@ from typing import Any
 
 from daftar.offices.models import Office
 
-from .models import Bill
+from .models import Bill, BillItem
 
 
 @dataclass(frozen=True)
@@ -32,3 +32,18 @@ class ItemSpec:
             "fiscal_year": self.fiscal_year,
             "rule_code": self.rule_code,
         }
+
+    def as_item(self, *, bill: Bill, seq: int, carried_from_id: int | None = None) -> BillItem:
+        """The unsaved line of ``bill`` at position ``seq`` (for bulk inserts)."""
+        return BillItem(
+            bill=bill,
+            seq=seq,
+            line=self.line,
+            fee_type=self.fee_type,
+            rule_code=self.rule_code,
+            title=self.title[:200],
+            fiscal_year=self.fiscal_year,
+            amount=self.amount,
+            office=self.office,
+            carried_from_id=carried_from_id or (self.carried_from.pk if self.carried_from else None),
+        )

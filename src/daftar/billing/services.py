@@ -183,21 +183,7 @@ def bill_create(
             transaction.set_rollback(True)
             return Bill.objects.get(source_key=source_key)
         BillItem.objects.bulk_create(
-            [
-                BillItem(
-                    bill=bill,
-                    seq=seq,
-                    line=spec.line,
-                    fee_type=spec.fee_type,
-                    rule_code=spec.rule_code,
-                    title=spec.title[:200],
-                    fiscal_year=spec.fiscal_year,
-                    amount=spec.amount,
-                    office=spec.office,
-                    carried_from=spec.carried_from,
-                )
-                for seq, spec in enumerate(specs, start=1)
-            ]
+            [spec.as_item(bill=bill, seq=seq) for seq, spec in enumerate(specs, start=1)]
         )
         for old in carry:
             if old.status == BillStatus.CARRIED:
@@ -274,20 +260,7 @@ def bill_amend(
             raise Conflict("bill.below_paid", _("The amended total would be less than what has been paid."))
         last = fresh.items.order_by("-seq").values_list("seq", flat=True).first() or 0
         BillItem.objects.bulk_create(
-            [
-                BillItem(
-                    bill=fresh,
-                    seq=last + offset,
-                    line=s.line,
-                    fee_type=s.fee_type,
-                    rule_code=s.rule_code,
-                    title=s.title[:200],
-                    fiscal_year=s.fiscal_year,
-                    amount=s.amount,
-                    office=s.office,
-                )
-                for offset, s in enumerate(add, start=1)
-            ]
+            [spec.as_item(bill=fresh, seq=last + offset) for offset, spec in enumerate(add, start=1)]
         )
         BillItem.objects.filter(pk__in=[i.pk for i in removing]).update(removed=True)
         fresh.total = new_total
@@ -419,18 +392,7 @@ def bill_adjustments_apply(*, bill: Bill, specs: Sequence[ItemSpec], payment_id:
         return []
     last = bill.items.order_by("-seq").values_list("seq", flat=True).first() or 0
     created = BillItem.objects.bulk_create(
-        [
-            BillItem(
-                bill=bill,
-                seq=last + offset,
-                line=s.line,
-                fee_type=s.fee_type,
-                title=s.title,
-                fiscal_year=s.fiscal_year,
-                amount=s.amount,
-            )
-            for offset, s in enumerate(specs, start=1)
-        ]
+        [spec.as_item(bill=bill, seq=last + offset) for offset, spec in enumerate(specs, start=1)]
     )
     bill.total += sum(s.amount for s in specs)
     bill_event_add(

@@ -407,17 +407,7 @@ def _annual_title(spec: RecordKind, year: int, key: str) -> str:
 
 
 def _item(bill: Bill, seq: int, spec: ItemSpec, carried_from_id: int | None) -> BillItem:
-    return BillItem(
-        bill=bill,
-        seq=seq,
-        line=spec.line,
-        fee_type=spec.fee_type,
-        rule_code=spec.rule_code,
-        title=spec.title[:200],
-        fiscal_year=spec.fiscal_year,
-        amount=spec.amount,
-        carried_from_id=carried_from_id,
-    )
+    return spec.as_item(bill=bill, seq=seq, carried_from_id=carried_from_id)
 
 
 def _revenue(accounts: dict[str, Account], city: City, fee_type: str) -> Account:

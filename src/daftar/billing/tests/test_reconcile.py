@@ -47,7 +47,8 @@ def test_a_payer_still_at_the_bank_is_asked_again_later_with_a_longer_wait(make_
     payment.refresh_from_db()
     assert payment.status == PaymentStatus.PENDING
     assert payment.check_attempts == 1
-    assert payment.next_check_at is not None and payment.next_check_at > later + timedelta(minutes=10)
+    assert payment.next_check_at is not None
+    assert payment.next_check_at > later + timedelta(minutes=10)
 
 
 def test_a_payment_the_bank_never_completed_expires(make_bill: Any) -> None:
