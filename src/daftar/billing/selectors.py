@@ -21,13 +21,25 @@ from daftar.offices.selectors import offices_staff_of
 
 from .fee_rules import context_value, fee_rule_evaluate
 from .lines import ItemSpec
-from .models import PAYABLE_STATUSES, Bill, BillItem, FeeRule, ItemLine, OfficeTariff, Payment, RuleKind
+from .models import (
+    PAYABLE_STATUSES,
+    Bill,
+    BillItem,
+    BillKind,
+    BillStatus,
+    FeeRule,
+    ItemLine,
+    OfficeTariff,
+    Payment,
+    RuleKind,
+)
 
 # The registered record a case links to (property by renewal code, business by licence number,
 # vehicle by plate), as a mapping fee rules read (``property.area_m2``). Registered by the domain
 # package that keeps those records; None when the record is not on file.
 RecordContext = Callable[[City, str], Mapping[str, Any] | None]
 record_contexts: Registry[RecordContext] = Registry("record context")
+MAX_CARRY_DEPTH = 10  # a bill carried into a bill carried into … (each year's arrears): bounded
 
 
 def rule_in_force(*, city: City, code: str, on: date) -> FeeRule | None:
@@ -86,9 +98,11 @@ def _carried_bills(
             _("The fee «%(rule)s» needs the service to name a %(subject)s."),
             {"rule": rule.code, "subject": spec["subject"]},
         )
+    # A record's debts are its annual charges and earlier settlements; a case's own fees are the
+    # applicant's, paid with that case.
     bills = Bill.objects.filter(
         city=city, subject_kind=spec["subject"], subject_key=key, status__in=PAYABLE_STATUSES
-    )
+    ).exclude(kind=BillKind.CASE)
     if spec.get("fee_types"):
         bills = bills.filter(items__fee_type__in=spec["fee_types"], items__removed=False).distinct()
     if spec.get("from_year"):
@@ -183,8 +197,21 @@ def bills_of_case(*, case_id: int) -> QuerySet[Bill]:
 
 
 def case_bills_settled(*, case_id: int) -> bool:
-    """Nothing left to pay on the case's bills (a case without fees has nothing to pay)."""
-    return not Bill.objects.filter(case_id=case_id, status__in=PAYABLE_STATUSES).exists()
+    """Nothing left to pay on the case's bills (a case without fees has nothing to pay).
+
+    A bill carried into a newer bill counts as settled only once that newer bill is paid.
+    """
+    bills = list(Bill.objects.filter(case_id=case_id).exclude(status=BillStatus.CANCELLED))
+    return all(_settled(bill) for bill in bills)
+
+
+def _settled(bill: Bill, depth: int = 0) -> bool:
+    if bill.status == BillStatus.PAID:
+        return True
+    if bill.status != BillStatus.CARRIED or depth > MAX_CARRY_DEPTH:
+        return False
+    into = Bill.objects.filter(items__carried_from=bill, items__removed=False).first()
+    return into is not None and _settled(into, depth + 1)
 
 
 def bills_of_payer(*, national_code: str, open_only: bool = False) -> QuerySet[Bill]:

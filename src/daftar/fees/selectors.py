@@ -190,7 +190,9 @@ def open_bills_of_subject(*, city: City, subject_kind: str, subject_key: str) ->
     return list(
         Bill.objects.filter(
             city=city, subject_kind=subject_kind, subject_key=subject_key, status__in=PAYABLE_STATUSES
-        ).order_by("fiscal_year", "created_at", "pk")
+        )
+        .exclude(kind=BillKind.CASE)  # a case's fees are the applicant's, paid with that case
+        .order_by("fiscal_year", "created_at", "pk")
     )
 
 

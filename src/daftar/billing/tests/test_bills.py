@@ -190,3 +190,24 @@ def test_a_case_bill_gets_no_rebate_or_penalty(make_bill: Any, city: Any) -> Non
         city=city, fiscal_year=bill.fiscal_year, annual_due_date=bill.due_date, late_penalty_monthly_bp=150
     )
     assert bill_adjustments_quote(bill=bill, on=bill.due_date + timedelta(days=90), full_payment=True) == []
+
+
+def test_a_case_bill_carried_into_another_counts_as_paid_only_when_that_one_is_paid(
+    filed_case: Any, city: Any, office: Any, operator_user: Any
+) -> None:
+    from daftar.billing.payments import payment_collect_at_counter
+    from daftar.billing.selectors import bills_of_case, case_bills_settled
+
+    case_bill = bills_of_case(case_id=filed_case.pk).get()
+    newer = bill_create(
+        city=city,
+        kind="clearance",
+        title="تسویه همه بدهی‌ها",
+        fiscal_year=case_bill.fiscal_year,
+        due_date=local_today(),
+        items=[],
+        carry=[case_bill],
+    )
+    assert not case_bills_settled(case_id=filed_case.pk)
+    payment_collect_at_counter(bill=newer, office=office, actor=operator_user, terminal_reference="5151515")
+    assert case_bills_settled(case_id=filed_case.pk)

@@ -171,6 +171,20 @@ def test_the_offline_command_rejects_a_tampered_payload_with_exit_code_1(
     assert info.value.returncode == 1
 
 
+def test_a_signature_starting_with_a_dash_is_read_as_a_value_not_an_option(
+    client: Client, certificate: Certificate, tmp_path: Path
+) -> None:
+    # base64url signatures start with "-" one time in 64: the command must still read them.
+    response = client.get(reverse("certificates:payload", args=[certificate.number]))
+    payload = tmp_path / "payload.json"
+    payload.write_bytes(response.content)
+    public_key = signing.b64url_encode(signing.current_key().public_raw)
+    wrong = "-" + response["X-Daftar-Signature"][1:]
+    with pytest.raises(CommandError) as info:
+        call_command("certificate_verify", str(payload), signature=wrong, public_key=public_key)
+    assert "NOT valid" in str(info.value)  # checked and found wrong, not refused by the argument parser
+
+
 def test_a_certificate_signed_with_a_retired_key_still_shows_valid(
     client: Client, filed_case: Any, reviewer_user: User, settings: Settings
 ) -> None:

@@ -112,11 +112,19 @@ def test_one_bill_settles_every_open_bill_of_the_property(
     city: City, indebted_property: Bill, applicant_person: Any
 ) -> None:
     other = bill_create(
-        city=city, kind=BillKind.CASE, title="عوارض تمدید پروانه", fiscal_year=YEAR, due_date=local_today(),
-        items=[ItemSpec(ItemLine.MUNICIPAL_FEE, "permit", "عوارض تمدید پروانه", 2_400_000, YEAR)],
+        city=city, kind=BillKind.ANNUAL, title="عوارض نوسازی سال قبل", fiscal_year=YEAR - 1,
+        due_date=local_today(),
+        items=[ItemSpec(ItemLine.MUNICIPAL_FEE, "renewal", "عوارض نوسازی", 2_400_000, YEAR - 1)],
+        subject_kind="property", subject_key=RENEWAL_CODE,
+    )  # fmt: skip
+    case_fees = bill_create(
+        city=city, kind=BillKind.CASE, title="عوارض گواهی عدم خلاف", fiscal_year=YEAR, due_date=local_today(),
+        items=[ItemSpec(ItemLine.MUNICIPAL_FEE, "building", "عوارض گواهی عدم خلاف", 2_500_000, YEAR)],
         subject_kind="property", subject_key=RENEWAL_CODE,
     )  # fmt: skip
     owed = record_debts(city=city, subject_kind="property", subject_key=RENEWAL_CODE)
+    # a case's own fees are the applicant's, paid with that case: not a debt of the property
+    assert case_fees.pk not in {debt.bill.pk for debt in owed.debts}
     bill = clearance_bill_create(
         city=city, subject_kind="property", subject_key="۳-۱۲۳-۴۵-۶", actor=None, payer=applicant_person
     )

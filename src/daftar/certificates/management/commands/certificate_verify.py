@@ -26,13 +26,19 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("payload", type=Path, help="the payload file, byte for byte as served")
-        parser.add_argument("--signature", required=True, help="base64url signature (X-Daftar-Signature)")
+        # Not required=True: a base64url signature may start with "-", which argparse would read
+        # as an option; on the command line write --signature=VALUE.
+        parser.add_argument(
+            "--signature", help="base64url signature (X-Daftar-Signature); write --signature=VALUE"
+        )
         keys = parser.add_mutually_exclusive_group(required=True)
         keys.add_argument("--public-key", help="base64url raw Ed25519 public key")
         keys.add_argument("--keys", type=Path, help="a keys.json file as published at /verify/keys.json")
         parser.add_argument("--key-id", default="", help="with --keys: the key to use (X-Daftar-Key-Id)")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if not options["signature"]:
+            raise CommandError("--signature=VALUE is required")
         try:
             data = options["payload"].read_bytes()
         except OSError as exc:
