@@ -59,7 +59,7 @@ def _check_item(spec: ItemSpec) -> None:
         raise InvalidValue("bill.tariff_office", _("An office tariff line needs its office."))
 
 
-def _reason(text: str) -> str:
+def reason_clean(text: str) -> str:
     reason = normalize_persian(text or "", multiline=True)
     if not reason:
         raise InvalidValue(
@@ -243,7 +243,7 @@ def bill_amend(
     remove: Sequence[int] = (),
 ) -> Bill:
     """Add lines to a bill or take unpaid lines off it, with a reason and an audit event."""
-    text = _reason(reason)
+    text = reason_clean(reason)
     for spec in add:
         _check_item(spec)
     with transaction.atomic():
@@ -298,7 +298,7 @@ def _uncarry(items: Iterable[BillItem]) -> None:
 
 def bill_cancel(*, bill: Bill, reason: str, actor: User | None) -> Bill:
     """Cancel a bill nothing has been paid on (refund the payments first); arrears it carried owe again."""
-    text = _reason(reason)
+    text = reason_clean(reason)
     with transaction.atomic():
         fresh = _locked(bill)
         if fresh.status not in PAYABLE_STATUSES:

@@ -37,14 +37,8 @@ from daftar.accounts.models import User
 from daftar.accounts.roles import Role
 from daftar.billing.models import PAYABLE_STATUSES, Bill, PaymentStatus
 from daftar.billing.numbers import bill_number_clean
-from daftar.billing.payments import (
-    payment_amount_due,
-    payment_collect_at_counter,
-    payment_flag_refund,
-    payment_reverse,
-    payments_reconcile,
-    refund_pay,
-)
+from daftar.billing.payments import payment_amount_due, payment_collect_at_counter, payments_reconcile
+from daftar.billing.refunds import payment_flag_refund, payment_reverse, refund_pay
 from daftar.billing.selectors import FINANCE_ROLES, bill_items, payments_of_bill
 from daftar.billing.services import bill_amend, bill_cancel
 from daftar.billing.settlement import bill_events as bill_events_of

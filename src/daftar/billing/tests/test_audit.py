@@ -25,14 +25,8 @@ from daftar.billing.models import (
     Refund,
     RefundStatus,
 )
-from daftar.billing.payments import (
-    payment_amount_due,
-    payment_collect_at_counter,
-    payment_flag_refund,
-    payment_reverse,
-    refund_issue,
-    refund_pay,
-)
+from daftar.billing.payments import payment_amount_due, payment_collect_at_counter
+from daftar.billing.refunds import payment_flag_refund, payment_reverse, refund_issue, refund_pay
 from daftar.billing.services import bill_amend, bill_cancel
 from daftar.core.errors import DomainError
 from daftar.core.jalali import local_today

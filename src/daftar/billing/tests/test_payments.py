@@ -31,14 +31,8 @@ from daftar.billing.models import (
     RefundStatus,
 )
 from daftar.billing.numbers import order_id_new
-from daftar.billing.payments import (
-    payment_collect_at_counter,
-    payment_flag_refund,
-    payment_reverse,
-    payment_settle,
-    refund_issue,
-    refund_pay,
-)
+from daftar.billing.payments import payment_collect_at_counter, payment_settle
+from daftar.billing.refunds import payment_flag_refund, payment_reverse, refund_issue, refund_pay
 from daftar.core.errors import Conflict, Forbidden, InvalidValue
 from daftar.core.jalali import local_today
 

@@ -13,7 +13,7 @@ from daftar.accounts.models import Person, User
 from daftar.billing.gateways.base import GatewayResult
 from daftar.billing.lines import ItemSpec
 from daftar.billing.models import Bill, Payment, Receipt
-from daftar.billing.payments import payment_collect_at_counter, payment_reverse, payment_settle, payment_start
+from daftar.billing.payments import payment_collect_at_counter, payment_settle, payment_start
 from daftar.billing.receipts import (
     receipt_document,
     receipt_issue,
@@ -21,6 +21,7 @@ from daftar.billing.receipts import (
     receipt_pdf,
     receipt_verification,
 )
+from daftar.billing.refunds import payment_reverse
 from daftar.billing.services import bill_create
 from daftar.core.errors import Conflict
 from daftar.core.jalali import fiscal_year_of, local_today

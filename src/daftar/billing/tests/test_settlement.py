@@ -14,7 +14,8 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from daftar.billing.payments import payment_collect_at_counter, payment_reverse
+from daftar.billing.payments import payment_collect_at_counter
+from daftar.billing.refunds import payment_reverse
 from daftar.billing.settlement import (
     jalali_month_parse,
     office_cash_up,
