@@ -16,6 +16,7 @@ in :data:`FUNCTIONS`; text only inside comparisons; powers only to a small liter
 from __future__ import annotations
 
 import ast
+import copy
 import decimal
 import functools
 import operator
@@ -40,9 +41,9 @@ MAX_EXPRESSION: Final = 1000  # characters; also keeps simpleeval's recursion sh
 _AMOUNT_KEYS: Final = ("amount", "rate", "minimum", "maximum", "default", "round_to")
 _KEYS: Final[dict[str, tuple[set[str], set[str]]]] = {  # kind -> (required keys, optional keys)
     "fixed": ({"amount"}, set()),
-    "per_unit": ({"quantity", "rate"}, {"minimum", "maximum", "free_units", "round_to"}),
-    "table": ({"rows"}, {"default", "round_to"}),
-    "formula": ({"expression"}, {"minimum", "maximum", "round_to"}),
+    "per_unit": ({"quantity", "rate"}, {"minimum", "maximum", "free_units", "round_to", "defaults"}),
+    "table": ({"rows"}, {"default", "round_to", "defaults"}),
+    "formula": ({"expression"}, {"minimum", "maximum", "round_to", "defaults"}),
 }
 _PATH: Final = re.compile(r"[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)*")
 # Ample precision for rials; a small exponent range so a runaway formula overflows at once.
@@ -102,6 +103,8 @@ def fee_rule_problems(*, kind: str, definition: Mapping[str, Any]) -> list[str]:
         free = definition["free_units"]
         if isinstance(free, bool | float) or (number := _number_or_none(free)) is None or number < 0:
             problems.append("free_units: must be a number of at least 0 (an int or a decimal string)")
+    if "defaults" in definition:
+        problems += _defaults_problems(definition["defaults"])
     if kind == "table" and "rows" in definition:
         problems += _rows_problems(definition["rows"])
     if kind == "formula" and "expression" in definition:
@@ -119,6 +122,7 @@ def fee_rule_evaluate(
     if problems := fee_rule_problems(kind=kind, definition=definition):
         message = _("Fee rule %(rule)s is invalid: %(problems)s")
         raise _error("fee.invalid_rule", message, rule_code, problems="; ".join(problems))
+    context = _with_defaults(context, definition.get("defaults") or {})
     with decimal.localcontext(_DECIMAL):
         try:
             if kind == "fixed":
@@ -134,6 +138,35 @@ def fee_rule_evaluate(
         except ArithmeticError as error:  # a Decimal overflow: far beyond any fee
             raise _invalid_result("too large a number", rule_code) from error
         return _to_rials(value, definition, rule_code)
+
+
+def _defaults_problems(defaults: object) -> list[str]:
+    """``defaults: {data.parking_spaces: 0}``: what an optional intake field counts as when blank."""
+    if not isinstance(defaults, Mapping) or not defaults:
+        return ["defaults: must map paths to values"]
+    problems = []
+    for path, value in defaults.items():
+        problems += _path_problems(f"defaults.{path}", path)
+        if isinstance(value, float) or not isinstance(value, int | str | bool):
+            problems.append(f"defaults.{path}: must be an int, a decimal string, text or true/false")
+    return problems
+
+
+def _with_defaults(context: Mapping[str, Any], defaults: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The context with each default filled in where the case left the value out (copied, not changed)."""
+    if not defaults:
+        return context
+    filled: dict[str, Any] = copy.deepcopy(dict(context))
+    for path, value in defaults.items():
+        *parents, leaf = str(path).split(".")
+        node = filled
+        for key in parents:
+            if not isinstance(node.get(key), dict):
+                node[key] = {}
+            node = node[key]
+        if node.get(leaf) in (None, ""):
+            node[leaf] = value
+    return filled
 
 
 def _amount_problems(key: str, value: object, *, least: int) -> list[str]:

@@ -426,3 +426,32 @@ def test_context_value_missing_is_an_error_naming_rule_and_path(path: str) -> No
     assert caught.value.code == "fee.input_missing"
     assert path in str(caught.value)
     assert "R-9" in str(caught.value)
+
+
+def test_defaults_fill_an_optional_field_left_blank_and_never_override_an_answer() -> None:
+    definition = {
+        "expression": "data.area_m2 * 100000 + data.parking_spaces * 2000000",
+        "defaults": {"data.parking_spaces": 0},
+    }
+    blank = {"data": {"area_m2": 120, "parking_spaces": ""}}
+    assert fee_rule_evaluate(kind="formula", definition=definition, context=blank) == 12_000_000
+    assert blank["data"]["parking_spaces"] == ""  # the case's data is not changed
+    answered = {"data": {"area_m2": 120, "parking_spaces": 2}}
+    assert fee_rule_evaluate(kind="formula", definition=definition, context=answered) == 16_000_000
+    table = {
+        "rows": [{"when": {"data.use": "commercial"}, "amount": 9}],
+        "default": 1,
+        "defaults": {"data.use": "x"},
+    }
+    assert fee_rule_evaluate(kind="table", definition=table, context={"data": {}}) == 1
+
+
+def test_defaults_must_name_paths_and_plain_values() -> None:
+    assert fee_rule_problems(kind="fixed", definition={"amount": 1, "defaults": {"data.x": 0}}) == [
+        "defaults: unknown key"
+    ]
+    problems = fee_rule_problems(
+        kind="formula", definition={"expression": "1", "defaults": {"not a path": 1, "data.y": 1.5}}
+    )
+    assert any(p.startswith("defaults.not a path") for p in problems)
+    assert "defaults.data.y: must be an int, a decimal string, text or true/false" in problems
