@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from daftar.accounts.models import Person, User
 from daftar.accounts.roles import Role
 from daftar.core.errors import Conflict, Forbidden, InvalidValue, NotFound
-from daftar.core.jalali import fiscal_year_of, local_today
+from daftar.core.jalali import local_today
 from daftar.core.money import check_rials, split_amount
 from daftar.core.text import to_latin_digits
 from daftar.offices.models import Office
@@ -53,9 +53,8 @@ from .models import (
     TransactionKind,
 )
 from .numbers import order_id_new, refund_number_new
-from .selectors import tariff_in_force
+from .selectors import counter_tariff_line
 from .services import bill_adjustments_apply, bill_adjustments_quote, bill_amend, bill_event_add
-from .tariffs import COUNTER_COLLECTION
 
 logger = logging.getLogger(__name__)
 
@@ -95,7 +94,7 @@ def payment_amount_due(*, bill: Bill, office: Office | None = None) -> int:
     """What paying the whole bill today costs, with today's rebate or penalty, and, paid at an
     office's counter, that office's counter tariff when the bill carries none of its own."""
     quote = bill_adjustments_quote(bill=bill, on=local_today(), full_payment=True)
-    counter = _counter_tariff_line(bill, office) if office is not None else None
+    counter = counter_tariff_line(bill, office) if office is not None else None
     return bill.outstanding + sum(s.amount for s in quote) + (counter.amount if counter else 0)
 
 
@@ -448,26 +447,8 @@ def payment_collect_at_counter(
     return payment
 
 
-def _counter_tariff_line(bill: Bill, office: Office) -> ItemSpec | None:
-    """An office collecting a bill that carries no tariff of its own earns its counter tariff."""
-    if bill.items.filter(line=ItemLine.OFFICE_TARIFF, office=office, removed=False).exists():
-        return None
-    tariff = tariff_in_force(city=bill.city, service_code=COUNTER_COLLECTION, on=local_today())
-    if tariff is None or not tariff.amount:
-        return None
-    return ItemSpec(
-        line=ItemLine.OFFICE_TARIFF,
-        fee_type="office_tariff",
-        title="کارمزد دریافت در دفتر",
-        amount=tariff.amount,
-        fiscal_year=fiscal_year_of(local_today()),
-        rule_code=COUNTER_COLLECTION,
-        office=office,
-    )
-
-
 def _add_counter_tariff(bill: Bill, *, office: Office, actor: User) -> Bill:
-    line = _counter_tariff_line(bill, office)
+    line = counter_tariff_line(bill, office)
     if line is None:
         return bill
     return bill_amend(bill=bill, reason=f"کارمزد دریافت در دفتر {office.name}", actor=actor, add=[line])

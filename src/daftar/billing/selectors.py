@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from daftar.accounts.models import User
 from daftar.accounts.roles import Role
 from daftar.core.errors import Conflict
-from daftar.core.jalali import fiscal_year_of
+from daftar.core.jalali import fiscal_year_of, local_today
 from daftar.core.registry import Registry
 from daftar.offices.models import City, Office
 from daftar.offices.selectors import offices_staff_of
@@ -33,6 +33,7 @@ from .models import (
     Payment,
     RuleKind,
 )
+from .tariffs import COUNTER_COLLECTION
 
 # The registered record a case links to (property by renewal code, business by licence number,
 # vehicle by plate), as a mapping fee rules read (``property.area_m2``). Registered by the domain
@@ -278,3 +279,21 @@ def payment_by_order_id(*, order_id: str) -> Payment | None:
     if not (order_id.isascii() and order_id.isdigit()):
         return None
     return Payment.objects.select_related("bill", "office").filter(order_id=order_id).first()
+
+
+def counter_tariff_line(bill: Bill, office: Office) -> ItemSpec | None:
+    """An office collecting a bill that carries no tariff of its own earns its counter tariff."""
+    if bill.items.filter(line=ItemLine.OFFICE_TARIFF, office=office, removed=False).exists():
+        return None
+    tariff = tariff_in_force(city=bill.city, service_code=COUNTER_COLLECTION, on=local_today())
+    if tariff is None or not tariff.amount:
+        return None
+    return ItemSpec(
+        line=ItemLine.OFFICE_TARIFF,
+        fee_type="office_tariff",
+        title="کارمزد دریافت در دفتر",
+        amount=tariff.amount,
+        fiscal_year=fiscal_year_of(local_today()),
+        rule_code=COUNTER_COLLECTION,
+        office=office,
+    )

@@ -12,9 +12,11 @@ The settlement of an office for a Jalali month (all amounts rials):
 * ``collected_for_city``: ``collected - collected_tariff``, money it holds for the municipality;
 * ``earned_elsewhere``: the office's tariff lines paid in the month by other means (online, or at
   another office's counter), less their reversals in the month: the city holds this for the office;
-* ``earned_total``: ``collected_tariff + earned_elsewhere``;
-* ``net``: ``collected_for_city - earned_elsewhere``; positive, the office owes the city;
-  negative, the city owes the office.
+* ``tariff_refunded``: the office's tariff given back to payers by refunds issued in the month
+  (the city pays the refund, so the office owes that share back);
+* ``earned_total``: ``collected_tariff + earned_elsewhere - tariff_refunded``;
+* ``net``: ``collected_for_city - earned_elsewhere + tariff_refunded``; positive, the office owes
+  the city; negative, the city owes the office.
 
 A payment counts in the month it completed; its reversal counts in the month it was reversed (so a
 closed month never changes). Every figure comes from a few aggregate queries, whatever the number
@@ -44,7 +46,6 @@ from daftar.core.jalali import (
     MONTH_NAMES_FA,
     format_jalali_datetime,
     jalali_month_bounds,
-    local_today,
 )
 from daftar.core.text import to_latin_digits
 from daftar.offices.models import City, LicenceStatus, Office
@@ -56,6 +57,7 @@ from .models import (
     BillEvent,
     BillItem,
     ItemLine,
+    LedgerEntry,
     Payment,
     PaymentAllocation,
     PaymentStatus,
@@ -66,8 +68,7 @@ from .models import (
     TransactionKind,
 )
 from .models import LedgerTransaction as Transaction
-from .selectors import tariff_in_force
-from .tariffs import COUNTER_COLLECTION
+from .selectors import counter_tariff_line
 
 COUNTER = "counter"  # the provider of payments taken on an office's card terminal (payments.COUNTER)
 BOOKED_STATUSES = (PaymentStatus.SUCCEEDED, PaymentStatus.REVERSED)  # money that did arrive
@@ -106,6 +107,7 @@ class SettlementRow:
     collected: int
     collected_tariff: int
     earned_elsewhere: int
+    tariff_refunded: int = 0
 
     @property
     def collected_for_city(self) -> int:
@@ -113,15 +115,15 @@ class SettlementRow:
 
     @property
     def earned_total(self) -> int:
-        return self.collected_tariff + self.earned_elsewhere
+        return self.collected_tariff + self.earned_elsewhere - self.tariff_refunded
 
     @property
     def net(self) -> int:
-        return self.collected_for_city - self.earned_elsewhere
+        return self.collected_for_city - self.earned_elsewhere + self.tariff_refunded
 
     @property
     def is_empty(self) -> bool:
-        return not (self.collected or self.collected_tariff or self.earned_elsewhere)
+        return not (self.collected or self.collected_tariff or self.earned_elsewhere or self.tariff_refunded)
 
 
 SETTLEMENT_COLUMNS: tuple[str, ...] = (
@@ -129,6 +131,7 @@ SETTLEMENT_COLUMNS: tuple[str, ...] = (
     "collected_tariff",
     "collected_for_city",
     "earned_elsewhere",
+    "tariff_refunded",
     "earned_total",
     "net",
 )
@@ -139,7 +142,7 @@ def _by_office(rows: Iterable[dict[str, Any]], key: str, value: str) -> dict[int
 
 
 def office_settlement(*, city: City, year: int, month: int) -> list[SettlementRow]:
-    """Each office's settlement for a Jalali month, in office-code order (four queries in all).
+    """Each office's settlement for a Jalali month, in office-code order (five queries in all).
 
     Lists every office with an active licence, and any other office with money in the month.
     """
@@ -184,7 +187,21 @@ def office_settlement(*, city: City, year: int, month: int) -> list[SettlementRo
     )
     tariff_total = _by_office(tariffs, "item__office", "total")
     tariff_own = _by_office(tariffs, "item__office", "own")
-    active = set(counter_paid) | set(counter_reversed) | set(tariff_total)
+    # A refund debits the office revenue account by the tariff's share of what is given back.
+    refunded = _by_office(
+        LedgerEntry.objects.filter(
+            account__office__city=city,
+            account__code__startswith="office_revenue:",
+            transaction__kind=TransactionKind.REFUND,
+            transaction__created_at__gte=start,
+            transaction__created_at__lt=end,
+        )
+        .values("account__office")
+        .annotate(total=Sum("amount")),
+        "account__office",
+        "total",
+    )
+    active = set(counter_paid) | set(counter_reversed) | set(tariff_total) | set(refunded)
     offices = Office.objects.filter(city=city).filter(
         Q(licence_status=LicenceStatus.ACTIVE) | Q(pk__in=active)
     )
@@ -199,6 +216,7 @@ def office_settlement(*, city: City, year: int, month: int) -> list[SettlementRo
                 collected=counter_paid.get(office.pk, 0) - counter_reversed.get(office.pk, 0),
                 collected_tariff=own,
                 earned_elsewhere=tariff_total.get(office.pk, 0) - own,
+                tariff_refunded=refunded.get(office.pk, 0),
             )
         )
     return rows
@@ -213,6 +231,7 @@ def settlement_totals(rows: Iterable[SettlementRow]) -> SettlementRow:
         collected=sum(r.collected for r in listed),
         collected_tariff=sum(r.collected_tariff for r in listed),
         earned_elsewhere=sum(r.earned_elsewhere for r in listed),
+        tariff_refunded=sum(r.tariff_refunded for r in listed),
     )
 
 
@@ -245,13 +264,9 @@ def counter_bill(*, city: City, number: str) -> Bill | None:
 
 
 def counter_tariff_due(*, bill: Bill, office: Office) -> int:
-    """The office's counter-collection tariff that collecting ``bill`` there would add to it (the
-    rule of ``payments.payment_collect_at_counter``): nothing when the bill already carries a tariff
-    line of this office, or when no such tariff is in force."""
-    if bill.items.filter(line=ItemLine.OFFICE_TARIFF, office=office, removed=False).exists():
-        return 0
-    tariff = tariff_in_force(city=bill.city, service_code=COUNTER_COLLECTION, on=local_today())
-    return tariff.amount if tariff is not None else 0
+    """The counter tariff collecting ``bill`` at ``office`` would add (see ``counter_tariff_line``)."""
+    line = counter_tariff_line(bill, office)
+    return line.amount if line is not None else 0
 
 
 def counter_payment(*, office: Office, order_id: str) -> Payment | None:
@@ -411,6 +426,7 @@ EXPORT_HEADERS: tuple[str, ...] = (
     "کارمزد خود دفتر از وصولی (ریال)",
     "وصولی متعلق به شهرداری (ریال)",
     "کارمزد دفتر از پرداخت‌های دیگر (ریال)",
+    "کارمزد استردادشده (ریال)",
     "کل کارمزد دفتر (ریال)",
     "مانده: بدهی دفتر به شهرداری (+) / طلب دفتر (−) (ریال)",
 )

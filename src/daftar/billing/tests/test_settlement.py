@@ -153,7 +153,7 @@ def test_settlement_takes_a_fixed_number_of_queries_however_many_offices(
         Office.objects.create(
             city=city, zone=zone, code=f"40{number:02d}", name=f"دفتر {number}", licence_status="active"
         )
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(5):
         rows = office_settlement(city=city, year=1405, month=9)
     assert len(rows) == 14
 
@@ -175,7 +175,7 @@ def test_excel_export_is_right_to_left_with_persian_headers_rial_cells_and_total
     assert sheet.cell(row=3, column=3).value == 4_050_000
     assert sheet.cell(row=3, column=3).number_format == "#,##0"
     totals = [cell.value for cell in sheet[sheet.max_row]]
-    assert totals == ["جمع", None, 3_750_000, 300_000, 3_450_000, 550_000, 850_000, 2_900_000]
+    assert totals == ["جمع", None, 3_750_000, 300_000, 3_450_000, 550_000, 0, 850_000, 2_900_000]
 
 
 def test_csv_export_has_a_byte_order_mark_for_excel_and_plain_integer_rials(city: City, month: None) -> None:
@@ -184,7 +184,7 @@ def test_csv_export_has_a_byte_order_mark_for_excel_and_plain_integer_rials(city
     lines = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert lines[0][0] == "کد دفتر"
     assert lines[1][:3] == ["1102", "دفتر خدمات الکترونیک شهر کد ۱۱۰۲ — ونک", "4050000"]
-    assert lines[-1] == ["جمع", "", "3750000", "300000", "3450000", "550000", "850000", "2900000"]
+    assert lines[-1] == ["جمع", "", "3750000", "300000", "3450000", "550000", "0", "850000", "2900000"]
 
 
 def test_settlement_export_command_writes_xlsx_and_csv(city: City, month: None, tmp_path: Path) -> None:
@@ -192,7 +192,7 @@ def test_settlement_export_command_writes_xlsx_and_csv(city: City, month: None, 
     call_command("settlement_export", "--city", "tehran", "--month", "۱۴۰۵/۰۹", "--output", str(xlsx))
     sheet = load_workbook(xlsx).active
     assert sheet is not None
-    assert sheet.cell(row=sheet.max_row, column=8).value == 2_900_000
+    assert sheet.cell(row=sheet.max_row, column=9).value == 2_900_000
     out = tmp_path / "azar.csv"
     call_command(
         "settlement_export", "--city", "tehran", "--month", "1405-9", "--format", "csv", "--output", str(out)
@@ -232,3 +232,21 @@ def test_cash_up_totals_per_operator_and_leaves_reversed_payments_out(
         ("مریم کاظمی", 1, 1_300_000),
         ("رضا نوری", 1, 2_000_000),
     }
+
+
+def test_a_refund_gives_back_the_office_its_tariff_share_in_the_month_it_is_issued(
+    city: City, office: Office, operator_user: Any, finance_user: Any
+) -> None:
+    from daftar.billing.models import LedgerTransaction, TransactionKind
+    from daftar.billing.refunds import refund_issue
+
+    bill = bill_issue(city, fee=2_000_000, tariff=TARIFF_A, office=office)
+    paid = at_counter(bill, office, operator_user, "300001")
+    completed_at(paid, jalali_at(1405, 9, 5))
+    refund_issue(payment=paid, amount=bill.total, reason="پرونده پیش از بررسی بسته شد", actor=finance_user)
+    LedgerTransaction.objects.filter(kind=TransactionKind.REFUND).update(created_at=jalali_at(1405, 9, 6))
+    row = next(r for r in office_settlement(city=city, year=1405, month=9) if r.office_code == office.code)
+    assert row.tariff_refunded == TARIFF_A
+    assert row.earned_total == 0
+    # the office still holds all it collected, and owes back the tariff the city refunded
+    assert row.net == row.collected - row.collected_tariff + TARIFF_A

@@ -352,6 +352,7 @@ def test_settlement_page_shows_each_office_and_totals_and_downloads_excel_and_cs
         300_000,
         2_000_000,
         300_000,
+        0,
         600_000,
         1_700_000,
     ]
