@@ -129,6 +129,8 @@ class FiscalPolicy(models.Model):
     # Which fee rules bill_annual charges each kind of registered record, e.g.
     # {"property": ["fees.annual_renewal", "fees.annual_waste"], "vehicle": ["fees.annual_vehicle"]}.
     annual_charges = models.JSONField(_("annual charges"), default=dict, blank=True)
+    # What may be paid in part: "annual" (annual charges) and/or service codes (their case bills).
+    part_payment = models.JSONField(_("paid in part"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("fiscal policy")
@@ -142,6 +144,9 @@ class FiscalPolicy(models.Model):
 
     def __str__(self) -> str:
         return f"{self.city_id}/{self.fiscal_year}"
+
+    def allows_part_payment(self, what: str) -> bool:
+        return what in (self.part_payment or [])
 
 
 # --- bills ---------------------------------------------------------------------------------------

@@ -439,6 +439,7 @@ def bill_for_case_create(*, case: Case, actor: User | None) -> Bill | None:
     )
     if not quote.lines and not quote.carry:
         return None
+    policy = FiscalPolicy.objects.filter(city=case.city, fiscal_year=fiscal_year_of(on)).first()
     return bill_create(
         city=case.city,
         kind=BillKind.CASE,
@@ -453,5 +454,6 @@ def bill_for_case_create(*, case: Case, actor: User | None) -> Bill | None:
         subject_kind=next(iter(case.links), ""),
         subject_key=next(iter(case.links.values()), ""),
         source_key=f"case:{case.pk}",
+        allow_partial=bool(policy and policy.allows_part_payment(version.service_type.code)),
         actor=actor,
     )

@@ -156,7 +156,18 @@ def _policy(city: City, year: int, spec: dict[str, Any]) -> FiscalPolicy:
         late_penalty_monthly_bp=_bp(spec.get("late_penalty_monthly_percent", 0), where=where),
         late_penalty_cap_bp=_bp(spec.get("late_penalty_cap_percent", 0), where=where),
         annual_charges=_annual_charges(spec.get("annual_charges") or {}, where=where),
+        part_payment=_part_payment(spec.get("part_payment") or [], where=where),
     )
+
+
+def _part_payment(spec: Any, *, where: str) -> list[str]:
+    if not isinstance(spec, list) or not all(isinstance(code, str) and code for code in spec):
+        raise InvalidValue(
+            "tariffs.part_payment",
+            "%(where)s: part_payment lists 'annual' and/or service codes",
+            {"where": where},
+        )
+    return list(spec)
 
 
 def _annual_charges(spec: Any, *, where: str) -> dict[str, list[str]]:

@@ -90,6 +90,7 @@ class _Plan:
     spec: RecordKind
     rules: list[FeeRule]
     due_date: Any
+    allow_partial: bool = False
 
     def source_key(self, pk: int) -> str:
         return f"annual:{self.city.code}:{self.year}:{self.spec.code}:{pk}"
@@ -141,14 +142,17 @@ def annual_bills_run(
             _("The fiscal policy of %(year)s names no annual charges."),
             {"year": fiscal_year},
         )
-    plans = [_plan(city, fiscal_year, k, charges[k], policy.annual_due_date) for k in kinds]
+    plans = [
+        _plan(city, fiscal_year, k, charges[k], policy.annual_due_date, policy.allows_part_payment("annual"))
+        for k in kinds
+    ]
     report = AnnualReport(city=city.code, fiscal_year=fiscal_year)
     for plan in plans:
         report.kinds.append(_run_kind(plan, chunk=chunk, progress=progress, chunk_hook=chunk_hook))
     return report
 
 
-def _plan(city: City, year: int, kind: str, codes: list[str], due_date: Any) -> _Plan:
+def _plan(city: City, year: int, kind: str, codes: list[str], due_date: Any, allow_partial: bool) -> _Plan:
     first_day = fiscal_year_bounds(year)[0]
     rules = []
     for code in codes:
@@ -166,7 +170,14 @@ def _plan(city: City, year: int, kind: str, codes: list[str], due_date: Any) -> 
                 {"rule": code},
             )
         rules.append(rule)
-    return _Plan(city=city, year=year, spec=RECORD_KINDS[kind], rules=rules, due_date=due_date)
+    return _Plan(
+        city=city,
+        year=year,
+        spec=RECORD_KINDS[kind],
+        rules=rules,
+        due_date=due_date,
+        allow_partial=allow_partial,
+    )
 
 
 def _run_kind(
@@ -358,6 +369,7 @@ def _bills_write(
                 fiscal_year=year,
                 total=sum(s.amount for s in specs) + sum(s.amount for s, _pk in arrears),
                 due_date=plan.due_date,
+                allow_partial=plan.allow_partial,
                 source_key=plan.source_key(row["pk"]),
                 created_at=now,
                 updated_at=now,

@@ -211,3 +211,31 @@ def test_a_case_bill_carried_into_another_counts_as_paid_only_when_that_one_is_p
     assert not case_bills_settled(case_id=filed_case.pk)
     payment_collect_at_counter(bill=newer, office=office, actor=operator_user, terminal_reference="5151515")
     assert case_bills_settled(case_id=filed_case.pk)
+
+
+def test_part_payment_only_for_what_the_fiscal_policy_lists(
+    service_version: Any, office: Any, operator_user: Any, citizen_user: Any, city: Any
+) -> None:
+    from daftar.cases.services import case_file
+    from daftar.core.jalali import fiscal_year_of
+
+    data = {"renewal_code": "3-123-45-6", "deed_number": "12345"}
+
+    def filed(key: str) -> Bill:
+        case = case_file(
+            service=service_version, applicant=citizen_user.person, office=office, channel="office",
+            data=data, actor=operator_user, idempotency_key=key,
+        )  # fmt: skip
+        return Bill.objects.get(case=case)
+
+    assert not filed("first").allow_partial  # no policy: in full
+    policy = FiscalPolicy.objects.create(
+        city=city,
+        fiscal_year=fiscal_year_of(local_today()),
+        annual_due_date=local_today(),
+        part_payment=["annual"],
+    )
+    assert not filed("second").allow_partial  # annual charges only
+    policy.part_payment = ["annual", "building.no_violation_certificate"]
+    policy.save()
+    assert filed("third").allow_partial

@@ -237,3 +237,16 @@ def test_the_command_prints_a_report(city: City, tariffs: int, registers: None) 
     assert f"bill_annual tehran {tariffs} property: 3 billed" in text
     assert "vehicle: 2 billed" in text
     assert "bills/s" in text
+
+
+def test_annual_bills_may_be_paid_in_part_only_when_the_policy_says_so(
+    city: City, tariffs: int, registers: None
+) -> None:
+    annual_bills_run(city=city, fiscal_year=tariffs, kind="vehicle")
+    assert not Bill.objects.filter(allow_partial=True).exists()
+    FiscalPolicy.objects.filter(city=city, fiscal_year=tariffs).update(part_payment=["annual"])
+    annual_bills_run(city=city, fiscal_year=tariffs, kind="property")
+    assert set(Bill.objects.values_list("subject_kind", "allow_partial").distinct()) == {
+        ("vehicle", False),
+        ("property", True),
+    }
