@@ -5,7 +5,6 @@ the receipt; a payer whose bank errs after taking the money («خطا پس از 
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,50 +12,16 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from daftar.accounts.models import Person, User
-from daftar.billing.lines import ItemSpec
 from daftar.billing.models import Bill, Payment, Receipt
-from daftar.billing.services import bill_create
+from daftar.billing.tests.builders import annual_bill
 from daftar.conftest import captcha_answer, last_code_sent_to
-from daftar.core.jalali import fiscal_year_of, local_today
 from daftar.offices.models import City
 
 from .conftest import screenshot
 from .journey import new_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-RENEWAL = "3-123-45-6"
 MOBILE = "09121234567"
-
-
-def annual_bill(city: City, payer: Person) -> Bill:
-    year = fiscal_year_of(local_today())
-    return bill_create(
-        city=city,
-        kind="annual",
-        title=f"عوارض سالانه نوسازی و پسماند {year}",
-        fiscal_year=year,
-        due_date=local_today() + timedelta(days=60),
-        items=[
-            ItemSpec(
-                line="municipal_fee",
-                fee_type="renewal",
-                title="عوارض نوسازی",
-                amount=4_850_000,
-                fiscal_year=year,
-            ),
-            ItemSpec(
-                line="municipal_fee",
-                fee_type="waste",
-                title="عوارض پسماند",
-                amount=1_920_000,
-                fiscal_year=year,
-            ),
-        ],
-        payer=payer,
-        subject_kind="property",
-        subject_key=RENEWAL,
-        source_key=f"annual:property:{RENEWAL}:{year}",
-    )
 
 
 def sign_in(page: Page, base: str) -> None:

@@ -285,14 +285,9 @@ def _bill_page(
     providers = providers_offered()
     if form is None and payable and providers:
         form = BillPayForm(providers=providers, allow_partial=bill.allow_partial, unit=money_unit())
-    payments = [
-        {"payment": p, "status": PAYMENT_STATUS.get(p.status, p.status)}
-        for p in payments_of_bill(bill=bill)[:PAYMENTS_SHOWN]
-    ]
     context = {
         "nav": "bills",
         "bill": bill,
-        "status_label": BILL_STATUS.get(bill.status, bill.status),
         "payable": payable,
         "personal": personal,
         "payer_name": bill.payer_name if personal else payer_name_masked(bill.payer_name),
@@ -301,7 +296,7 @@ def _bill_page(
         if payable
         else [],
         "due_today": payment_amount_due(bill=bill) if payable else 0,
-        "payments": payments,
+        "payments": list(payments_of_bill(bill=bill)[:PAYMENTS_SHOWN]),
         "form": form if payable else None,
         "pay_key": uuid.uuid4().hex,  # fresh on every render: a new attempt, a new key
         "error": error,

@@ -1,23 +1,30 @@
 """Helpers that build money data through the services: bills, payments online through the sandbox
 bank (start, debit at the bank, come back: the real ``payment_start`` / ``payment_callback`` code),
-and moving a payment in time to build a month by hand."""
+and moving a payment in time to build a month by hand; and the offices and staff around them."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
+from typing import Any
 
+from daftar.accounts.models import Person, User
 from daftar.billing.lines import ItemSpec
 from daftar.billing.models import Bill, LedgerTransaction, Payment, PaymentAllocation, TransactionKind
 from daftar.billing.payments import payment_callback, payment_start
 from daftar.billing.services import bill_create
-from daftar.core.jalali import local_today
-from daftar.offices.models import City, Office
+from daftar.core.jalali import fiscal_year_of, local_today
+from daftar.offices.models import City, LicenceStatus, Office, Zone
+from daftar.offices.services import staff_assign
 from daftar.simulators.bank.services import sandbox_payment_debit
 
 PROVIDER = "sandbox"  # the local sandbox bank (daftar.simulators.bank), on in tests
 CALLBACK = "http://testserver/pay/callback/sandbox/"
 CARD = "6037991234561234"
+RENEWAL = "3-123-45-6"  # a property's renewal code
+# annual_bill()'s lines (fee type, title, amount) and what it asks in all: 6,770,000 rials.
+ANNUAL_FEES = (("renewal", "عوارض نوسازی", 4_850_000), ("waste", "عوارض پسماند", 1_920_000))
+ANNUAL_TOTAL = sum(amount for _fee, _title, amount in ANNUAL_FEES)
 
 
 def bill_issue(
@@ -68,6 +75,50 @@ def bill_issue(
         allow_partial=allow_partial,
         carry=carry,
     )
+
+
+def annual_bill(
+    city: City,
+    payer: Person | None = None,
+    *,
+    key: str = RENEWAL,
+    subject: str = "property",
+    allow_partial: bool = False,
+    due_in_days: int = 60,
+    source: str | None = None,
+) -> Bill:
+    """This fiscal year's annual bill of a record: the renewal and the waste fees (ANNUAL_TOTAL)."""
+    year = fiscal_year_of(local_today())
+    return bill_create(
+        city=city,
+        kind="annual",
+        title=f"عوارض سالانه نوسازی و پسماند {year}",
+        fiscal_year=year,
+        due_date=local_today() + timedelta(days=due_in_days),
+        items=[
+            ItemSpec("municipal_fee", fee, title, amount, year, rule_code=f"fees.annual_{fee}")
+            for fee, title, amount in ANNUAL_FEES
+        ],
+        payer=payer,
+        subject_kind=subject,
+        subject_key=key,
+        allow_partial=allow_partial,
+        source_key=source or f"annual:{subject}:{key}:{year}",
+    )
+
+
+def office_open(city: City, zone: Zone, *, code: str, name: str, address: str = "") -> Office:
+    """Another office of the city, its licence active (the ``office`` fixture is office 1102)."""
+    return Office.objects.create(
+        city=city, zone=zone, code=code, name=name, licence_status=LicenceStatus.ACTIVE, address=address
+    )
+
+
+def staff_member(username: str, role: str, city: City, office: Office | None = None, **fields: Any) -> User:
+    """A user with one staff role in the city (at ``office`` for an office's roles)."""
+    user = User.objects.create_user(username=username, **fields)
+    staff_assign(user=user, role=role, city=city, office=office)
+    return user
 
 
 def online_start(bill: Bill, *, amount: int | None = None, office: Office | None = None) -> Payment:

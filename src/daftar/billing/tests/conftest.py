@@ -22,6 +22,8 @@ from daftar.billing.services import bill_create
 from daftar.core.jalali import fiscal_year_of, local_today
 from daftar.offices.models import City, Office
 
+from .builders import staff_member
+
 RENEWAL = 1_850_000
 WASTE = 640_000
 TARIFF = 350_000
@@ -29,12 +31,7 @@ TARIFF = 350_000
 
 @pytest.fixture
 def finance_user(city: City) -> Any:
-    from daftar.accounts.models import User
-    from daftar.offices.services import staff_assign
-
-    user = User.objects.create_user(username="finance1", password="x-test-password-1405")
-    staff_assign(user=user, role="finance_officer", city=city)
-    return user
+    return staff_member("finance1", "finance_officer", city, password="x-test-password-1405")
 
 
 def annual_items(year: int) -> list[ItemSpec]:

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import timedelta
 from typing import Any
 
 import pytest
 
 from daftar.accounts.models import Person, User
 from daftar.billing.gateways.base import GatewayResult
-from daftar.billing.lines import ItemSpec
 from daftar.billing.models import Bill, Payment, Receipt
 from daftar.billing.payments import payment_collect_at_counter, payment_settle, payment_start
 from daftar.billing.receipts import (
@@ -22,43 +20,17 @@ from daftar.billing.receipts import (
     receipt_verification,
 )
 from daftar.billing.refunds import payment_reverse
-from daftar.billing.services import bill_create
 from daftar.core.errors import Conflict
-from daftar.core.jalali import fiscal_year_of, local_today
 from daftar.offices.models import City, Office
+
+from .builders import annual_bill
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def bill(city: City, applicant_person: Person) -> Bill:
-    year = fiscal_year_of(local_today())
-    return bill_create(
-        city=city,
-        kind="annual",
-        title=f"عوارض سالانه نوسازی و پسماند {year}",
-        fiscal_year=year,
-        due_date=local_today() + timedelta(days=60),
-        items=[
-            ItemSpec(
-                line="municipal_fee",
-                fee_type="renewal",
-                title="عوارض نوسازی",
-                amount=4_850_000,
-                fiscal_year=year,
-            ),
-            ItemSpec(
-                line="municipal_fee",
-                fee_type="waste",
-                title="عوارض پسماند",
-                amount=1_920_000,
-                fiscal_year=year,
-            ),
-        ],
-        payer=applicant_person,
-        subject_kind="property",
-        subject_key="3-123-45-6",
-    )
+    return annual_bill(city, applicant_person)
 
 
 @pytest.fixture

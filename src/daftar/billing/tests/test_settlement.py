@@ -27,9 +27,8 @@ from daftar.billing.settlement import (
 from daftar.core.errors import InvalidValue
 from daftar.core.jalali import TEHRAN, from_jalali, local_today
 from daftar.offices.models import City, LicenceStatus, Office
-from daftar.offices.services import staff_assign
 
-from .builders import bill_issue, completed_at, online_pay, reversed_at
+from .builders import bill_issue, completed_at, office_open, online_pay, reversed_at, staff_member
 
 pytestmark = pytest.mark.django_db
 
@@ -43,23 +42,16 @@ def jalali_at(year: int, month: int, day: int, hour: int = 10) -> datetime:
 
 @pytest.fixture
 def office_b(city: City, zone: Any) -> Office:
-    return Office.objects.create(
-        city=city,
-        zone=zone,
-        code="2205",
-        name="دفتر خدمات الکترونیک شهر کد ۲۲۰۵ — تجریش",
-        licence_status=LicenceStatus.ACTIVE,
-        address="تهران، میدان تجریش",
+    return office_open(
+        city, zone, code="2205", name="دفتر خدمات الکترونیک شهر کد ۲۲۰۵ — تجریش", address="تهران، میدان تجریش"
     )
 
 
 @pytest.fixture
 def operator_b(office_b: Office) -> Any:
-    from daftar.accounts.models import User
-
-    user = User.objects.create_user(username="operator2", password="x-test-password-1405")
-    staff_assign(user=user, role="office_operator", city=office_b.city, office=office_b)
-    return user
+    return staff_member(
+        "operator2", "office_operator", office_b.city, office_b, password="x-test-password-1405"
+    )
 
 
 def at_counter(bill: Any, office: Office, actor: Any, reference: str) -> Any:
@@ -150,9 +142,7 @@ def test_settlement_takes_a_fixed_number_of_queries_however_many_offices(
     city: City, zone: Any, month: None, django_assert_max_num_queries: Any
 ) -> None:
     for number in range(12):
-        Office.objects.create(
-            city=city, zone=zone, code=f"40{number:02d}", name=f"دفتر {number}", licence_status="active"
-        )
+        office_open(city, zone, code=f"40{number:02d}", name=f"دفتر {number}")
     with django_assert_max_num_queries(5):
         rows = office_settlement(city=city, year=1405, month=9)
     assert len(rows) == 14
@@ -215,10 +205,7 @@ def test_month_input_is_year_then_month() -> None:
 def test_cash_up_totals_per_operator_and_leaves_reversed_payments_out(
     city: City, office: Office, operator_user: Any
 ) -> None:
-    from daftar.accounts.models import User
-
-    manager = User.objects.create_user(username="manager1", first_name="رضا", last_name="نوری")
-    staff_assign(user=manager, role="office_manager", city=city, office=office)
+    manager = staff_member("manager1", "office_manager", city, office, first_name="رضا", last_name="نوری")
     at_counter(
         bill_issue(city, fee=1_000_000, tariff=TARIFF_A, office=office), office, operator_user, "300001"
     )

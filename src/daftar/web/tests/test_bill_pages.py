@@ -24,59 +24,13 @@ from daftar.billing.models import (
 )
 from daftar.billing.payments import payments_reconcile
 from daftar.billing.services import bill_create
+from daftar.billing.tests.builders import ANNUAL_TOTAL, CARD, RENEWAL, annual_bill, office_open, staff_member
 from daftar.core.jalali import fiscal_year_of, local_today
 from daftar.core.text import to_persian_digits
-from daftar.offices.models import City, LicenceStatus, Office
-from daftar.offices.services import staff_assign
+from daftar.offices.models import City, Office
 
 pytestmark = pytest.mark.django_db
-RENEWAL = "3-123-45-6"
 RENEWAL_TYPED = "۳-۱۲۳-۴۵-۶"
-TOTAL = 6_770_000  # 4,850,000 renewal + 1,920,000 waste
-CARD = "6037991234561234"
-
-
-def annual_bill(
-    city: City,
-    payer: Person | None = None,
-    *,
-    key: str = RENEWAL,
-    subject: str = "property",
-    allow_partial: bool = False,
-    due_in_days: int = 60,
-    source: str | None = None,
-) -> Bill:
-    year = fiscal_year_of(local_today())
-    return bill_create(
-        city=city,
-        kind="annual",
-        title=f"عوارض سالانه نوسازی و پسماند {year}",
-        fiscal_year=year,
-        due_date=local_today() + timedelta(days=due_in_days),
-        items=[
-            ItemSpec(
-                line="municipal_fee",
-                fee_type="renewal",
-                title="عوارض نوسازی",
-                amount=4_850_000,
-                fiscal_year=year,
-                rule_code="fees.annual_renewal",
-            ),
-            ItemSpec(
-                line="municipal_fee",
-                fee_type="waste",
-                title="عوارض پسماند",
-                amount=1_920_000,
-                fiscal_year=year,
-                rule_code="fees.annual_waste",
-            ),
-        ],
-        payer=payer,
-        subject_kind=subject,
-        subject_key=key,
-        allow_partial=allow_partial,
-        source_key=source or f"annual:{subject}:{key}:{year}",
-    )
 
 
 @pytest.fixture
@@ -100,9 +54,7 @@ def other_citizen(db: None) -> User:
 
 @pytest.fixture
 def finance_user(city: City) -> User:
-    user = User.objects.create_user(username="finance1", password="x-test-password-1405")
-    staff_assign(user=user, role="finance_officer", city=city)
-    return user
+    return staff_member("finance1", "finance_officer", city, password="x-test-password-1405")
 
 
 def _lookup(client: Client, kind: str, code: str) -> Any:
@@ -300,11 +252,11 @@ def test_pay_then_ok_is_paid_with_one_balanced_payment(bill: Bill) -> None:
     assert "data-receipt-link" in html
     bill.refresh_from_db()
     assert bill.status == "paid"
-    assert bill.paid == TOTAL
+    assert bill.paid == ANNUAL_TOTAL
     payment = Payment.objects.get()
     assert payment.status == "succeeded"
     assert payment.card_mask == "6037-99**-****-1234"
-    assert sum(a.amount for a in PaymentAllocation.objects.all()) == TOTAL
+    assert sum(a.amount for a in PaymentAllocation.objects.all()) == ANNUAL_TOTAL
     assert _payments() == 1
 
 
@@ -383,7 +335,7 @@ def test_a_different_amount_is_held_for_review_and_books_nothing(bill: Bill) -> 
     assert "امور مالی" in html
     payment = Payment.objects.get()
     assert payment.status == "flagged"
-    assert payment.received_amount == TOTAL + 1_000
+    assert payment.received_amount == ANNUAL_TOTAL + 1_000
     bill.refresh_from_db()
     assert bill.status == "open"
     assert _payments() == 0
@@ -408,7 +360,7 @@ def test_replaying_the_callback_ten_times_records_one_payment(bill: Bill) -> Non
     assert PaymentAllocation.objects.count() == 2  # one per bill item
     assert _payments() == 1
     bill.refresh_from_db()
-    assert bill.paid == TOTAL
+    assert bill.paid == ANNUAL_TOTAL
 
 
 def test_a_part_payment_pays_what_was_asked(city: City) -> None:
@@ -526,11 +478,8 @@ def test_the_collecting_offices_staff_may_download_the_receipt(
     receipt = receipt_issue(payment=payment)
     url = reverse("web:receipt_pdf", args=[receipt.number])
     assert signed_in(operator_user).get(url).status_code == 200
-    elsewhere = Office.objects.create(
-        city=city, zone=office.zone, code="1207", name="دفتر ۱۲۰۷", licence_status=LicenceStatus.ACTIVE
-    )
-    stranger = User.objects.create_user(username="operator2", password="x-test-password-1405")
-    staff_assign(user=stranger, role="office_operator", city=city, office=elsewhere)
+    elsewhere = office_open(city, office.zone, code="1207", name="دفتر ۱۲۰۷")
+    stranger = staff_member("operator2", "office_operator", city, elsewhere, password="x-test-password-1405")
     assert signed_in(stranger).get(url).status_code == 404
 
 

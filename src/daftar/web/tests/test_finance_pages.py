@@ -18,9 +18,15 @@ from openpyxl import load_workbook
 from daftar.accounts.models import User
 from daftar.billing.models import Bill, BillStatus, Payment, PaymentStatus, Refund, RefundStatus
 from daftar.billing.payments import payment_collect_at_counter
-from daftar.billing.tests.builders import bill_issue, online_debit, online_pay, online_start
+from daftar.billing.tests.builders import (
+    bill_issue,
+    office_open,
+    online_debit,
+    online_pay,
+    online_start,
+    staff_member,
+)
 from daftar.offices.models import City, LicenceStatus, Office
-from daftar.offices.services import staff_assign
 
 pytestmark = pytest.mark.django_db
 TARIFF = 300_000
@@ -33,9 +39,7 @@ def signed_in(user: Any) -> Client:
 
 
 def staff(username: str, role: str, city: City, office: Office | None = None) -> User:
-    user = User.objects.create_user(username=username, first_name="کاربر", last_name=username)
-    staff_assign(user=user, role=role, city=city, office=office)
-    return user
+    return staff_member(username, role, city, office, first_name="کاربر", last_name=username)
 
 
 @pytest.fixture
@@ -55,14 +59,7 @@ def manager(city: City, office: Office) -> User:
 
 @pytest.fixture
 def other_office(city: City, zone: Any) -> Office:
-    return Office.objects.create(
-        city=city,
-        zone=zone,
-        code="2205",
-        name="دفتر ۲۲۰۵ — تجریش",
-        licence_status=LicenceStatus.ACTIVE,
-        address="تهران",
-    )
+    return office_open(city, zone, code="2205", name="دفتر ۲۲۰۵ — تجریش", address="تهران")
 
 
 def collect(client: Client, bill: Bill, reference: str, **extra: str) -> Any:
@@ -90,14 +87,7 @@ def test_counter_pages_send_visitors_to_sign_in_and_refuse_citizens(citizen_user
 
 def test_an_operator_of_another_city_finds_no_bill_here(bill: Bill, zone: Any) -> None:
     karaj = City.objects.create(code="karaj", name_fa="کرج", name_en="Karaj")
-    office = Office.objects.create(
-        city=karaj,
-        zone=zone,
-        code="0101",
-        name="دفتر کرج",
-        licence_status=LicenceStatus.ACTIVE,
-        address="کرج",
-    )
+    office = office_open(karaj, zone, code="0101", name="دفتر کرج", address="کرج")
     client = signed_in(staff("karaj-operator", "office_operator", karaj, office))
     assert client.get(reverse("web:desk_bill", args=[bill.number])).status_code == 404
     assert collect(client, bill, "123456").status_code == 404
