@@ -12,6 +12,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("daftar.documents.urls")),
     path("", include("daftar.certificates.urls")),
+    path("", include("daftar.queueing.urls")),
     path("", include("daftar.web.urls")),
 ]
 if settings.DAFTAR_SANDBOX_BANK:  # the local sandbox bank: demo and tests only

@@ -60,6 +60,8 @@ INSTALLED_APPS = [
     "daftar.documents",
     "daftar.certificates",
     "daftar.billing",
+    "daftar.queueing",
+    "daftar.appointments",
     # domain packages
     "daftar.inquiries",
     "daftar.fees",

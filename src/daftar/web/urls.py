@@ -9,6 +9,8 @@ urlpatterns = [
     # bills and payments: citizens (urls_bills), office counters and finance (urls_finance)
     path("", include("daftar.web.urls_bills")),
     path("", include("daftar.web.urls_finance")),
+    # appointments (نوبت‌دهی): citizens and the desk
+    path("", include("daftar.web.urls_booking")),
     path("offices/", views.office_finder, name="offices"),
     path("signin/", views.signin, name="signin"),
     path("signin/code/", views.signin_verify, name="signin_verify"),
