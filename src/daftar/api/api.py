@@ -20,6 +20,7 @@ api = NinjaAPI(title="Daftar API", version="1", urls_namespace="api-v1", auth=Ap
 
 def _mount_routers() -> None:
     # Each engine app owns its endpoints (thin handlers over its services and selectors).
+    from daftar.appointments.api import router as appointments_router
     from daftar.billing.api import router as billing_router
     from daftar.cases.api import router as cases_router
     from daftar.catalog.api import router as catalog_router
@@ -32,6 +33,7 @@ def _mount_routers() -> None:
     api.add_router("/", documents_router)
     api.add_router("/", certificates_router)
     api.add_router("/", billing_router)
+    api.add_router("/", appointments_router)
     api.add_router("/agency", agency_router)
 
 

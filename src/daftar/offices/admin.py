@@ -2,11 +2,27 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
 from django.forms import BaseInlineFormSet, ModelForm
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from .models import City, Holiday, HoursOverride, Office, StaffAssignment, WeeklyHours, Zone
+from .services import day_closed_announce, office_licence_status_set
+
+ADMIN_REASON = "تغییر در پنل مدیریت"
+
+
+def _announce_closed(override: HoursOverride) -> None:
+    if override.closed:
+        day_closed_announce(
+            city=override.city,
+            office=override.office,
+            day=override.date,
+            reason=override.reason or ADMIN_REASON,
+        )
 
 
 class ZoneInline(admin.TabularInline):
@@ -67,6 +83,21 @@ class OfficeAdmin(admin.ModelAdmin):
     readonly_fields = ("created_at",)
     inlines = (WeeklyHoursInline, HoursOverrideInline)
 
+    def save_model(self, request: HttpRequest, obj: Office, form: ModelForm, change: bool) -> None:
+        # A licence status change goes through the service, so its bookings are cancelled.
+        status = obj.licence_status
+        if change and "licence_status" in form.changed_data:
+            obj.licence_status = form.initial["licence_status"]
+        super().save_model(request, obj, form, change)
+        if obj.licence_status != status:
+            office_licence_status_set(office=obj, status=status, reason=ADMIN_REASON)
+
+    def save_formset(self, request: HttpRequest, form: ModelForm, formset: Any, change: bool) -> None:
+        super().save_formset(request, form, formset, change)
+        for saved in formset.new_objects + [obj for obj, _fields in formset.changed_objects]:
+            if isinstance(saved, HoursOverride):
+                _announce_closed(saved)
+
 
 @admin.register(WeeklyHours)
 class WeeklyHoursAdmin(admin.ModelAdmin):
@@ -86,6 +117,10 @@ class HoursOverrideAdmin(admin.ModelAdmin):
     list_select_related = ("city", "office")
     raw_id_fields = ("office",)
 
+    def save_model(self, request: HttpRequest, obj: HoursOverride, form: ModelForm, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        _announce_closed(obj)  # bookings on a day closed here are cancelled, as by hours_override_set
+
 
 @admin.register(Holiday)
 class HolidayAdmin(admin.ModelAdmin):
@@ -94,6 +129,10 @@ class HolidayAdmin(admin.ModelAdmin):
     search_fields = ("name",)
     date_hierarchy = "date"
     list_select_related = ("city",)
+
+    def save_model(self, request: HttpRequest, obj: Holiday, form: ModelForm, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        day_closed_announce(city=obj.city, office=None, day=obj.date, reason=obj.name)
 
 
 @admin.register(StaffAssignment)

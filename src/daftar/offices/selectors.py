@@ -185,6 +185,15 @@ def office_schedule_on(*, office: Office, day: date) -> DaySchedule:
     return data.schedule(office.pk, day)
 
 
+def office_schedules_between(*, office: Office, start: date, end: date) -> dict[date, DaySchedule]:
+    """The office's hours on every day of [start, end], in three queries whatever the range."""
+    data = _calendar_data(city=office.city, start=start, end=end, offices=[office.pk])
+    days = (end - start).days + 1
+    return {
+        start + timedelta(days=n): data.schedule(office.pk, start + timedelta(days=n)) for n in range(days)
+    }
+
+
 @dataclass(frozen=True)
 class OpenStatus:
     """Whether an office is open at a moment, and what a visitor needs to know about it.

@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import date, time
 from decimal import Decimal
+from functools import partial
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -39,6 +40,7 @@ from .models import (
     WeeklyHours,
     Zone,
 )
+from .signals import day_closed, office_status_changed
 
 if TYPE_CHECKING:
     from daftar.accounts.models import User
@@ -136,12 +138,15 @@ def closure_declare(*, city: City, date: date, name: str) -> Holiday:
     clean_name = normalize_persian(name)
     if not clean_name:
         raise InvalidValue("closure.name_required", _("Give the closure a name."))
-    holiday, _created = Holiday.objects.get_or_create(
-        city=city,
-        date=date,
-        name=clean_name[:200],
-        defaults={"kind": HolidayKind.CLOSURE, "source": MANUAL_SOURCE},
-    )
+    with transaction.atomic():
+        holiday, _created = Holiday.objects.get_or_create(
+            city=city,
+            date=date,
+            name=clean_name[:200],
+            defaults={"kind": HolidayKind.CLOSURE, "source": MANUAL_SOURCE},
+        )
+        # Announced again when declared again: what hears it (appointments) is idempotent.
+        day_closed_announce(city=city, office=None, day=date, reason=holiday.name)
     return holiday
 
 
@@ -233,10 +238,13 @@ def hours_override_set(
         if Counter((row.closed, row.opens, row.closes, row.reason) for row in current) == Counter(wanted):
             return current
         HoursOverride.objects.filter(pk__in=[row.pk for row in current]).delete()
-        return HoursOverride.objects.bulk_create(
+        created = HoursOverride.objects.bulk_create(
             HoursOverride(city=city, office=office, date=date, closed=c, opens=o, closes=e, reason=r)
             for c, o, e, r in wanted
         )
+        if closed:
+            day_closed_announce(city=city, office=office, day=date, reason=clean_reason)
+        return created
 
 
 def hours_override_clear(*, city: City, office: Office | None = None, date: date) -> int:
@@ -454,3 +462,39 @@ def office_create(
         area_m2=area_m2,
         counters=counters,
     )
+
+
+def day_closed_announce(*, city: City | None, office: Office | None, day: date, reason: str) -> None:
+    """Once the current transaction commits, tell the layers above that ``day`` is closed: for one
+    office, for a city's offices, or (``city`` None: a national holiday) for every city's."""
+    cities = [city] if city is not None else list(City.objects.filter(is_active=True))
+    for each in cities:
+        transaction.on_commit(
+            partial(day_closed.send, sender=Holiday, city=each, office=office, day=day, reason=reason)
+        )
+
+
+def office_licence_status_set(*, office: Office, status: LicenceStatus | str, reason: str = "") -> Office:
+    """Set an office's licence status; once committed, ``office_status_changed`` is announced.
+
+    An office that can no longer serve (suspended, revoked, expired) has its future bookings
+    cancelled by the appointments app, which listens. Setting the same status again changes nothing.
+    """
+    if status not in LicenceStatus.values:
+        raise InvalidValue("office.status", _("Unknown licence status: %(status)s."), {"status": status})
+    with transaction.atomic():
+        locked = Office.objects.select_for_update().get(pk=office.pk)
+        if locked.licence_status == status:
+            return locked
+        locked.licence_status = status
+        locked.save(update_fields=["licence_status"])
+        transaction.on_commit(
+            partial(
+                office_status_changed.send,
+                sender=Office,
+                office=locked,
+                reason=normalize_persian(reason)[:200],
+            )
+        )
+    office.licence_status = locked.licence_status
+    return locked

@@ -6,3 +6,6 @@ class QueueingConfig(AppConfig):
     name = "daftar.queueing"
     label = "queueing"
     verbose_name = _("Counter queue")
+
+    def ready(self) -> None:
+        from . import checks, loaders  # noqa: F401 - the queue groups' system check and catalogue loader

@@ -272,6 +272,9 @@ DAFTAR_PAYMENT_GATEWAYS: dict[str, dict[str, str]] = {
 DAFTAR_SANDBOX_BANK = env_bool("DAFTAR_SANDBOX_BANK", False)
 # What amounts are shown in: "rial" or "toman" (stored amounts are always rials).
 DAFTAR_MONEY_UNIT = os.environ.get("DAFTAR_MONEY_UNIT", "rial")
+DAFTAR_BOOKING_LOOKUP_RATE = os.environ.get("DAFTAR_BOOKING_LOOKUP_RATE", "60/m")
+# One kiosk serves a whole waiting room from one address: generous, per IP.
+DAFTAR_QUEUE_TICKET_RATE_PER_IP = os.environ.get("DAFTAR_QUEUE_TICKET_RATE_PER_IP", "30/m")
 PAYMENT_LOOKUP_RATE_PER_IP = os.environ.get("DAFTAR_PAYMENT_LOOKUP_RATE_PER_IP", "20/m")
 
 DAFTAR_PUBLIC_BASE_URL = os.environ.get("DAFTAR_PUBLIC_BASE_URL", "http://127.0.0.1:8000")
@@ -308,6 +311,17 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     },
     "cases-remind-waiting-applicants": {
         "task": "cases.remind_waiting_applicants",
+        "schedule": 24 * 60 * 60.0,
+        "options": {"expires": 60 * 60.0},
+    },
+    # Appointments: bookings whose time passed without a check-in become no-shows; reminders the day before.
+    "appointments-mark-no-shows": {
+        "task": "appointments.mark_no_shows",
+        "schedule": 15 * 60.0,
+        "options": {"expires": 14 * 60.0},
+    },
+    "appointments-remind": {
+        "task": "appointments.remind",
         "schedule": 24 * 60 * 60.0,
         "options": {"expires": 60 * 60.0},
     },

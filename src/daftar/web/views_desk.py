@@ -17,10 +17,14 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django_ratelimit.core import is_ratelimited
+from django_ratelimit.exceptions import Ratelimited
 
 from daftar.accounts.models import Person, User
 from daftar.accounts.selectors import person_by_code, person_by_pk
 from daftar.accounts.services import person_register
+from daftar.appointments.selectors import booking_by_code
+from daftar.appointments.services import booking_attach_case, booking_check_in
 from daftar.cases.selectors import case_for_user
 from daftar.cases.tracking import display
 from daftar.catalog.models import ServiceVersion
@@ -31,11 +35,14 @@ from daftar.offices.models import Office
 
 from .access import DESK_ROLES, desk_offices
 from .filing import DocumentRefused, file_with_documents
+from .forms_booking import BookingCheckInForm
 from .forms_cases import ApplicantFindForm, ApplicantRegisterForm, ServiceSearchForm
 from .intake_form import IntakeForm, intake_form
+from .views import ratelimited
 
 SESSION_APPLICANT = "desk_applicant"
 SESSION_OFFICE = "desk_office"
+SESSION_BOOKING = "desk_booking"  # appointments: the booking checked in here, linked to the case filed next
 REGISTER_PREFIX = "reg"
 staff_required = login_required(login_url="web:staff_signin")
 
@@ -62,7 +69,43 @@ def _applicant(request: HttpRequest) -> Person | None:
 
 def _choose_applicant(request: HttpRequest, person: Person) -> HttpResponse:
     request.session[SESSION_APPLICANT] = person.pk
+    request.session.pop(SESSION_BOOKING, None)
     return redirect("web:desk_services")
+
+
+# --- appointments: check a booking in, then link it to the case filed for it -----------------------
+
+
+def _check_in(request: HttpRequest, form: BookingCheckInForm, office: Office) -> HttpResponse | int:
+    """The booking's person becomes the applicant and its service's form opens; or an error status."""
+    rate = getattr(settings, "DAFTAR_BOOKING_LOOKUP_RATE", "60/m")
+    if is_ratelimited(request, group="booking-lookup", key="user", rate=rate, method="POST", increment=True):
+        return ratelimited(request, Ratelimited())
+    if not form.is_valid():
+        return 400
+    try:
+        booking = booking_check_in(code=form.cleaned_data["code"], office=office, actor=_user(request))
+    except DomainError as exc:
+        form.add_domain_error(exc)
+        return exc.status
+    request.session[SESSION_APPLICANT] = booking.person_id
+    request.session[SESSION_BOOKING] = booking.code
+    messages.success(request, _("Booking %(code)s is checked in.") % {"code": booking.code})
+    return redirect("web:desk_file", code=booking.service_type.code)
+
+
+def _attach_booking(request: HttpRequest, case: Any) -> None:
+    """The case filed for the checked-in booking's person and service becomes the booking's."""
+    booking = booking_by_code(code=request.session.get(SESSION_BOOKING) or "")
+    if booking is None or booking.person_id != case.applicant_id:
+        return
+    if booking.service_type_id != case.service_version.service_type_id:
+        return
+    request.session.pop(SESSION_BOOKING, None)
+    try:
+        booking_attach_case(booking=booking, case=case)
+    except DomainError as exc:
+        messages.warning(request, str(exc))
 
 
 def grouped_by_category(services: list[ServiceVersion]) -> list[tuple[Any, list[ServiceVersion]]]:
@@ -79,6 +122,7 @@ def desk(request: HttpRequest) -> HttpResponse:
     office, offices = _desk_office(request)
     find_form = ApplicantFindForm()
     register_form: ApplicantRegisterForm | None = None
+    check_in_form = BookingCheckInForm()
     status = 200
     step = request.POST.get("step", "")
     if request.method == "POST" and step == "office":
@@ -88,7 +132,14 @@ def desk(request: HttpRequest) -> HttpResponse:
         return redirect("web:desk")
     if request.method == "POST" and step == "clear":
         request.session.pop(SESSION_APPLICANT, None)
+        request.session.pop(SESSION_BOOKING, None)
         return redirect("web:desk")
+    if request.method == "POST" and step == "booking":
+        check_in_form = BookingCheckInForm(request.POST)
+        checked = _check_in(request, check_in_form, office)
+        if isinstance(checked, HttpResponse):
+            return checked
+        status = checked
     if request.method == "POST" and step == "find":
         find_form = ApplicantFindForm(request.POST)
         if find_form.is_valid():
@@ -138,6 +189,7 @@ def desk(request: HttpRequest) -> HttpResponse:
             "find_form": find_form,
             "register_form": register_form or ApplicantRegisterForm(prefix=REGISTER_PREFIX),
             "register_open": register_form is not None,
+            "check_in_form": check_in_form,
         },
         status=status,
     )
@@ -222,6 +274,7 @@ def desk_file(request: HttpRequest, code: str) -> HttpResponse:
                 request, form=form, service=service, applicant=applicant, office=office, channel="office"
             )
             if case is not None:
+                _attach_booking(request, case)
                 messages.success(
                     request,
                     _("The case was filed. Tracking code: %(code)s") % {"code": display(case.tracking_code)},

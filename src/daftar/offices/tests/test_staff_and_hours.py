@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, time
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import Group
@@ -227,3 +228,19 @@ def test_city_and_zone_duplicates_are_refused(tehran: City, district3: Zone) -> 
     with pytest.raises(InvalidValue) as error:
         services.city_create(code="mashhad", name_fa="مشهد", name_en="Mashhad", timezone="Asia/Nowhere")
     assert code_of(error) == "city.timezone"
+
+
+def test_schedules_over_a_range_take_three_queries_and_match_day_by_day(
+    office: Any, django_assert_num_queries: Any
+) -> None:
+    from datetime import timedelta
+
+    from daftar.core.jalali import local_today
+    from daftar.offices.selectors import office_schedule_on, office_schedules_between
+
+    start = local_today()
+    with django_assert_num_queries(3):
+        schedules = office_schedules_between(office=office, start=start, end=start + timedelta(days=30))
+    assert len(schedules) == 31
+    for day in (start, start + timedelta(days=6), start + timedelta(days=30)):
+        assert schedules[day] == office_schedule_on(office=office, day=day)

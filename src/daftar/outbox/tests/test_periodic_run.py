@@ -26,6 +26,8 @@ def test_the_beat_schedule_runs_every_periodic_job_on_its_interval(
         "inquiries.sweep_overdue": 900.0,
         "cases.remind_waiting_applicants": 86400.0,
         "billing.reconcile_payments": 300.0,
+        "appointments.mark_no_shows": 900.0,
+        "appointments.remind": 86400.0,
     }
 
 
