@@ -272,6 +272,20 @@ DAFTAR_PAYMENT_GATEWAYS: dict[str, dict[str, str]] = {
 DAFTAR_SANDBOX_BANK = env_bool("DAFTAR_SANDBOX_BANK", False)
 # What amounts are shown in: "rial" or "toman" (stored amounts are always rials).
 DAFTAR_MONEY_UNIT = os.environ.get("DAFTAR_MONEY_UNIT", "rial")
+# Appointment rules a city may tune (defaults and meaning: daftar/appointments/conf.py), e.g.
+# DAFTAR_APPOINTMENT_CHANGE_HOURS_BEFORE=4.
+for _name in (
+    "MIN_LEAD_MINUTES",
+    "HORIZON_DAYS",
+    "CHANGE_HOURS_BEFORE",
+    "CHECK_IN_EARLY_MINUTES",
+    "GRACE_MINUTES",
+    "NO_SHOW_LIMIT",
+    "NO_SHOW_WINDOW_DAYS",
+    "NO_SHOW_BLOCK_DAYS",
+):
+    if f"DAFTAR_APPOINTMENT_{_name}" in os.environ:
+        globals()[f"APPOINTMENT_{_name}"] = int(os.environ[f"DAFTAR_APPOINTMENT_{_name}"])
 DAFTAR_BOOKING_LOOKUP_RATE = os.environ.get("DAFTAR_BOOKING_LOOKUP_RATE", "60/m")
 # One kiosk serves a whole waiting room from one address: generous, per IP.
 DAFTAR_QUEUE_TICKET_RATE_PER_IP = os.environ.get("DAFTAR_QUEUE_TICKET_RATE_PER_IP", "30/m")
