@@ -3,13 +3,12 @@ connection, released together — exactly one gets it."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from daftar.accounts.models import User
 from daftar.appointments.models import Booking, OfficeServiceDesk, SlotUsage
@@ -17,6 +16,7 @@ from daftar.appointments.services import booking_create
 from daftar.catalog.models import ServiceType
 from daftar.core.errors import Conflict
 from daftar.offices.models import Office
+from daftar.testing import run_at_once
 
 from .conftest import at, national_code
 
@@ -26,28 +26,6 @@ pytestmark = [
 ]
 
 RACERS = 8
-
-
-def _at_once(calls: list[Callable[[], Any]]) -> list[Any]:
-    """Run the calls in threads released together by a barrier; each thread uses its own connection."""
-    barrier = threading.Barrier(len(calls))
-    results: list[Any] = [None] * len(calls)
-
-    def run(index: int) -> None:
-        try:
-            barrier.wait()
-            results[index] = calls[index]()
-        except Exception as exc:
-            results[index] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 def _racers(make_citizen: Callable[[str, str], User]) -> list[User]:
@@ -83,7 +61,7 @@ def test_eight_citizens_racing_for_the_last_place_one_gets_it(
     slot = at(saturday, 9)
     _booker(first, office, service_type, slot, before)()  # one of the two places is already taken
 
-    results = _at_once([_booker(user, office, service_type, slot, before) for user in racers])
+    results = run_at_once([_booker(user, office, service_type, slot, before) for user in racers])
 
     winners = [r for r in results if isinstance(r, Booking)]
     losers = [r for r in results if isinstance(r, Conflict)]
@@ -104,7 +82,9 @@ def test_racing_for_a_slot_nobody_has_booked_yet_creates_one_counter_and_fills_i
 ) -> None:
     OfficeServiceDesk.objects.create(office=office, category=service_type.category, counters=3)
     slot = at(saturday, 10)
-    results = _at_once([_booker(user, office, service_type, slot, before) for user in _racers(make_citizen)])
+    results = run_at_once(
+        [_booker(user, office, service_type, slot, before) for user in _racers(make_citizen)]
+    )
     assert sum(isinstance(r, Booking) for r in results) == 3, results
     assert all(isinstance(r, Booking | Conflict) for r in results), results
     usage = SlotUsage.objects.get(office=office, category=service_type.category, starts_at=slot)
@@ -120,7 +100,7 @@ def test_one_person_racing_for_two_slots_the_same_day_gets_one_booking_and_one_p
     before: datetime,
 ) -> None:
     starts = [at(saturday, 8) + timedelta(minutes=20 * n) for n in range(RACERS)]
-    results = _at_once([_booker(citizen_user, office, service_type, s, before) for s in starts])
+    results = run_at_once([_booker(citizen_user, office, service_type, s, before) for s in starts])
     assert sum(isinstance(r, Booking) for r in results) == 1, results
     assert {r.code for r in results if isinstance(r, Conflict)} == {"booking.one_per_day"}
     assert sum(SlotUsage.objects.values_list("booked", flat=True)) == 1

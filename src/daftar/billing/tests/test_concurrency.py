@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from daftar.billing.models import (
     Bill,
@@ -21,6 +19,7 @@ from daftar.billing.models import (
 )
 from daftar.billing.payments import payment_callback, payment_start
 from daftar.simulators.bank.services import sandbox_payment_debit
+from daftar.testing import run_at_once
 
 from .conftest import assert_books_balance
 
@@ -35,28 +34,6 @@ CALLBACK = "http://testserver/pay/callback/sandbox/"
 CARD = "6037991234561234"
 
 
-def _at_once(calls: list[Callable[[], Any]]) -> list[Any]:
-    """Run the calls in threads released together; each thread uses its own connection."""
-    barrier = threading.Barrier(len(calls))
-    results: list[Any] = [None] * len(calls)
-
-    def run(index: int) -> None:
-        try:
-            barrier.wait()
-            results[index] = calls[index]()
-        except Exception as exc:
-            results[index] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
-
-
 def _paid_at_bank(bill: Bill) -> Payment:
     started = payment_start(bill=bill, provider="sandbox", callback_url=CALLBACK)
     assert started.payment.authority
@@ -68,7 +45,7 @@ def test_eight_simultaneous_callbacks_for_one_payment_record_it_once(make_bill: 
     bill = make_bill(tariff=True)
     payment = _paid_at_bank(bill)
     params = {"authority": payment.authority or "", "status": "OK"}
-    results = _at_once([lambda: payment_callback(provider="sandbox", params=params) for _ in range(8)])
+    results = run_at_once([lambda: payment_callback(provider="sandbox", params=params) for _ in range(8)])
     assert all(isinstance(r, Payment) for r in results), results
     bill.refresh_from_db()
     assert bill.status == BillStatus.PAID
@@ -83,7 +60,7 @@ def test_two_tabs_paying_the_same_bill_at_once_pay_it_once_and_owe_the_second_ba
 ) -> None:
     bill = make_bill()
     first, second = _paid_at_bank(bill), _paid_at_bank(bill)
-    results = _at_once(
+    results = run_at_once(
         [
             lambda: payment_callback(
                 provider="sandbox", params={"authority": first.authority or "", "status": "OK"}
