@@ -26,6 +26,7 @@ from daftar.accounts.roles import Role
 from daftar.catalog.models import ServiceCategory, ServiceType
 from daftar.core.errors import Conflict, Forbidden, InvalidValue, NotFound
 from daftar.core.jalali import format_jalali_date
+from daftar.core.text import to_latin_digits
 from daftar.offices.models import City, Office
 from daftar.offices.selectors import offices_staff_of
 from daftar.outbox.models import OutboxMessage
@@ -413,9 +414,22 @@ def booking_check_in(*, code: str, office: Office, actor: User, now: datetime | 
     ``APPOINTMENT_GRACE_MINUTES`` after its end. The ticket (kind ``booking``, reference the code,
     due at the slot start) is found through the queueing selectors by the booking code.
     """
-    moment = now or timezone.now()
     if not is_office_staff(actor=actor, office=office):
         raise Forbidden("booking.not_office_staff", _("Only this office's staff may do this."))
+    return _check_in(code=code, office=office, now=now or timezone.now())
+
+
+def booking_self_check_in(
+    *, code: str, office: Office, national_code: str, now: datetime | None = None
+) -> Booking:
+    """The citizen checks in at the office's kiosk with the booking code and their national code
+    (a code alone is not enough: someone else's booking could be checked in). Same window as at the
+    desk; a wrong national code looks exactly like an unknown code."""
+    return _check_in(code=code, office=office, now=now or timezone.now(), national_code=national_code)
+
+
+def _check_in(*, code: str, office: Office, now: datetime, national_code: str | None = None) -> Booking:
+    moment = now
     with transaction.atomic():
         found = (
             Booking.objects.select_for_update(of=("self",))
@@ -423,7 +437,9 @@ def booking_check_in(*, code: str, office: Office, actor: User, now: datetime | 
             .filter(code=normalize_booking_code(code), office=office)
             .first()
         )
-        if found is None:
+        if found is None or (
+            national_code is not None and to_latin_digits(national_code).strip() != found.person.national_code
+        ):
             raise NotFound("booking.not_found", _("No booking with this code was found at this office."))
         if found.status == BookingStatus.CHECKED_IN:
             raise Conflict("booking.already_checked_in", _("This booking has already been checked in."))

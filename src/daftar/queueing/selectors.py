@@ -131,6 +131,16 @@ def counter_current(*, office: Office, counter: int, day: date | None = None) ->
     )
 
 
+def ticket_of_booking(*, office: Office, reference: str, day: date | None = None) -> Ticket | None:
+    """The ticket a checked-in booking got today (found by its booking code)."""
+    return Ticket.objects.filter(
+        office=office,
+        kind=TicketKind.BOOKING,
+        reference=reference,
+        day=day or office_local_day(office=office),
+    ).first()
+
+
 def counters_serving(*, office: Office, now: datetime | None = None) -> int:
     """How many counters are working: those that called someone within the last hour; before anyone
     is called, all of the office's counters. Always at least one."""

@@ -67,7 +67,8 @@ def _staff_office(request: HttpRequest, office_code: str, *, managers_only: bool
     return office
 
 
-def _ticket_token(ticket: Ticket) -> str:
+def ticket_token(ticket: Ticket) -> str:
+    """The unguessable part of a ticket page's address (what the kiosk prints links to)."""
     return signing.dumps([ticket.office_id, ticket.pk], salt=TICKET_SALT)
 
 
@@ -116,7 +117,7 @@ def kiosk(request: HttpRequest, office_code: str) -> HttpResponse:
             messages.error(request, str(exc))
             status = exc.status
         else:
-            return redirect("queueing:ticket", office_code=office.code, token=_ticket_token(ticket))
+            return redirect("queueing:ticket", office_code=office.code, token=ticket_token(ticket))
     display = selectors.display_for(office=office, recent=0)
     return render(
         request,

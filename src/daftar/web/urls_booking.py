@@ -3,7 +3,7 @@
 
 from django.urls import URLPattern, path
 
-from . import views_booking
+from . import views_booking, views_kiosk
 
 urlpatterns: list[URLPattern] = [
     path("appointments/", views_booking.bookings, name="bookings"),
@@ -14,4 +14,6 @@ urlpatterns: list[URLPattern] = [
     # the desk: the office's bookings of a day, and booking for the applicant chosen at the desk
     path("desk/appointments/", views_booking.desk_bookings, name="desk_bookings"),
     path("desk/appointments/new/", views_booking.desk_booking_new, name="desk_booking_new"),
+    # the office's kiosk: a booking checks in by its code and the holder's national code
+    path("queue/<str:office_code>/kiosk/check-in/", views_kiosk.kiosk_check_in, name="kiosk_check_in"),
 ]

@@ -121,3 +121,35 @@ def test_a_case_of_another_person_cannot_be_linked(
     with pytest.raises(InvalidValue) as caught:
         booking_attach_case(booking=booking, case=filed_case)
     assert caught.value.code == "booking.case_mismatch"
+
+
+def test_a_citizen_checks_in_at_the_kiosk_only_with_the_bookings_national_code(
+    booking_now: Booking, office: Office, citizen_user: User
+) -> None:
+    from daftar.appointments.services import booking_self_check_in
+
+    with pytest.raises(NotFound):  # someone else's booking code alone is not enough
+        booking_self_check_in(code=booking_now.code, office=office, national_code="0084575948")
+    assert Booking.objects.get(pk=booking_now.pk).status == BookingStatus.BOOKED
+    checked = booking_self_check_in(
+        code=booking_now.code,
+        office=office,
+        national_code="".join("۰۱۲۳۴۵۶۷۸۹"[int(d)] for d in "0012345679"),
+    )
+    assert checked.status == BookingStatus.CHECKED_IN
+    assert Ticket.objects.get(reference=booking_now.code).kind == "booking"
+
+
+def test_the_kiosk_page_checks_a_booking_in_and_shows_its_ticket(
+    booking_now: Booking, office: Office, client: Any
+) -> None:
+    from django.urls import reverse
+
+    url = reverse("web:kiosk_check_in", args=[office.code])
+    wrong = client.post(url, {"code": booking_now.code, "national_code": "0084575948"}, follow=True)
+    assert wrong.redirect_chain[-1][0] == reverse("queueing:kiosk", args=[office.code])
+    assert not Ticket.objects.filter(reference=booking_now.code).exists()
+    response = client.post(url, {"code": booking_now.code, "national_code": "0012345679"}, follow=True)
+    ticket = Ticket.objects.get(reference=booking_now.code)
+    assert response.status_code == 200
+    assert ticket.label in response.content.decode()
