@@ -8,11 +8,14 @@ class AppointmentsConfig(AppConfig):
     verbose_name = _("Appointments")
 
     def ready(self) -> None:
-        from daftar.offices.signals import day_closed, office_status_changed
+        from daftar.offices.signals import day_closed, day_hours_changed, office_status_changed
 
         from . import receivers
 
         day_closed.connect(receivers.on_day_closed, dispatch_uid="appointments.on_day_closed")
+        day_hours_changed.connect(
+            receivers.on_day_hours_changed, dispatch_uid="appointments.on_day_hours_changed"
+        )
         office_status_changed.connect(
             receivers.on_office_status_changed, dispatch_uid="appointments.on_office_status_changed"
         )

@@ -28,7 +28,7 @@ from daftar.core.errors import Conflict, Forbidden, InvalidValue, NotFound
 from daftar.core.jalali import format_jalali_date
 from daftar.core.text import to_latin_digits
 from daftar.offices.models import City, Office
-from daftar.offices.selectors import offices_staff_of
+from daftar.offices.selectors import office_schedule_on, offices_staff_of
 from daftar.outbox.models import OutboxMessage
 from daftar.queueing.selectors import group_of_category
 from daftar.queueing.services import ticket_issue
@@ -55,6 +55,7 @@ from .selectors import (
     active_booking_of,
     local_day_of,
     normalize_booking_code,
+    office_timezone,
     person_booking_blocked_until,
     slots_for,
     today_at,
@@ -389,6 +390,32 @@ def bookings_cancel_for_closure(
             bookings = bookings.filter(office=office)
         found = list(bookings.select_related("office", "office__city", "person").order_by("pk"))
         return _cancel_all(found, reason=reason, now=now or timezone.now())
+
+
+def bookings_cancel_outside_hours(
+    *, office: Office, day: date, reason: str, now: datetime | None = None
+) -> int:
+    """Cancel the office's active bookings on ``day`` that no longer fit in its hours (special hours
+    that shorten the day); each person is told by SMS why. A day closed outright cancels them all."""
+    tz = office_timezone(office)
+    spans = office_schedule_on(office=office, day=day).spans
+    with transaction.atomic():
+        active = (
+            Booking.objects.select_for_update(of=("self",))
+            .filter(office=office, day=day, status__in=ACTIVE_STATUSES)
+            .select_related("office", "office__city", "person")
+            .order_by("pk")
+        )
+        outside = [
+            booking
+            for booking in active
+            if not any(
+                span.opens <= booking.starts_at.astimezone(tz).time()
+                and booking.ends_at.astimezone(tz).time() <= span.closes
+                for span in spans
+            )
+        ]
+        return _cancel_all(outside, reason=reason, now=now or timezone.now())
 
 
 def bookings_cancel_for_office(*, office: Office, reason: str, now: datetime | None = None) -> int:

@@ -10,19 +10,21 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from .models import City, Holiday, HoursOverride, Office, StaffAssignment, WeeklyHours, Zone
-from .services import day_closed_announce, office_licence_status_set
+from .services import day_closed_announce, day_hours_announce, office_licence_status_set
 
 ADMIN_REASON = "تغییر در پنل مدیریت"
 
 
 def _announce_closed(override: HoursOverride) -> None:
-    if override.closed:
-        day_closed_announce(
-            city=override.city,
-            office=override.office,
-            day=override.date,
-            reason=override.reason or ADMIN_REASON,
-        )
+    """Special hours saved here tell appointments, as ``hours_override_set`` does: a closed day
+    cancels its bookings, shortened hours cancel those that no longer fit."""
+    announce = day_closed_announce if override.closed else day_hours_announce
+    announce(
+        city=override.city,
+        office=override.office,
+        day=override.date,
+        reason=override.reason or ADMIN_REASON,
+    )
 
 
 class ZoneInline(admin.TabularInline):

@@ -40,7 +40,7 @@ from .models import (
     WeeklyHours,
     Zone,
 )
-from .signals import day_closed, office_status_changed
+from .signals import day_closed, day_hours_changed, office_status_changed
 
 if TYPE_CHECKING:
     from daftar.accounts.models import User
@@ -244,6 +244,8 @@ def hours_override_set(
         )
         if closed:
             day_closed_announce(city=city, office=office, day=date, reason=clean_reason)
+        else:
+            day_hours_announce(city=city, office=office, day=date, reason=clean_reason)
         return created
 
 
@@ -472,6 +474,15 @@ def day_closed_announce(*, city: City | None, office: Office | None, day: date, 
         transaction.on_commit(
             partial(day_closed.send, sender=Holiday, city=each, office=office, day=day, reason=reason)
         )
+
+
+def day_hours_announce(*, city: City, office: Office | None, day: date, reason: str) -> None:
+    """Once the current transaction commits, tell the layers above that ``day``'s hours changed."""
+    transaction.on_commit(
+        partial(
+            day_hours_changed.send, sender=HoursOverride, city=city, office=office, day=day, reason=reason
+        )
+    )
 
 
 def office_licence_status_set(*, office: Office, status: LicenceStatus | str, reason: str = "") -> Office:

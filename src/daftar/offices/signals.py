@@ -12,6 +12,11 @@ from django.dispatch import Signal
 # reason (str).
 day_closed = Signal()
 
+# A day's opening hours changed but it stays open (special hours that shorten or move it).
+# kwargs: city (City), office (Office | None: None means every office of the city), day (date),
+# reason (str).
+day_hours_changed = Signal()
+
 # An office's licence status changed (it may no longer be able to serve: see Office.can_serve).
 # kwargs: office (Office), reason (str).
 office_status_changed = Signal()

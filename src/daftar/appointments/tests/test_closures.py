@@ -113,6 +113,21 @@ def test_special_hours_that_keep_the_day_open_cancel_nothing(
     assert statuses(three_bookings) == [BookingStatus.BOOKED] * 3
 
 
+def test_special_hours_that_shorten_the_day_cancel_only_the_bookings_that_no_longer_fit(
+    three_bookings: list[Booking], office: Office, saturday: date, django_capture_on_commit_callbacks: Any
+) -> None:
+    # the 9:00 booking fits 8:00-9:50; the 10:00 one does not; the other office's is untouched
+    with django_capture_on_commit_callbacks(execute=True):
+        hours_override_set(
+            city=office.city, office=office, date=saturday, spans=[(time(8), time(9, 50))], reason="جلسه"
+        )
+    assert statuses(three_bookings) == [BookingStatus.BOOKED, BookingStatus.CANCELLED, BookingStatus.BOOKED]
+    sms = cancellation_sms(three_bookings[1])
+    assert sms is not None
+    assert "جلسه" in sms.payload["body"]
+    assert cancellation_sms(three_bookings[0]) is None
+
+
 def test_cancelling_for_a_closure_twice_cancels_and_messages_once(
     three_bookings: list[Booking], office: Office, saturday: date
 ) -> None:
