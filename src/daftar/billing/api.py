@@ -31,6 +31,7 @@ from .selectors import (
     bills_of_case,
     bills_of_payer,
     bills_of_subject,
+    payer_data_cities,
     payer_name_masked,
     payment_by_order_id,
     payments_of_bill,
@@ -199,11 +200,12 @@ def list_bills(
     elif national_code:
         code = validate_national_code(national_code)
         own = bool(user.person_id and user.person and user.person.national_code == code)
-        if not own and not any(
-            bill_viewer_is_private(bill=b, user=user) for b in bills_of_payer(national_code=code)[:1]
-        ):
+        cities = payer_data_cities(user=user)
+        if not own and not cities:
             raise Forbidden("bill.not_yours", _("You may look up only your own bills by national code."))
         bills = bills_of_payer(national_code=code, open_only=open_only)
+        if not own:  # staff: the payer's bills in the cities they work for
+            bills = bills.filter(city_id__in=cities)
     elif user.person_id and user.person:
         bills = bills_of_payer(national_code=user.person.national_code, open_only=open_only)
     else:

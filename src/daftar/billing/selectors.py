@@ -255,18 +255,12 @@ def bill_viewer_is_private(*, bill: Bill, user: User | AnonymousUser) -> bool:
     person_code = person.national_code if person is not None else ""
     if person_code and person_code == bill.payer_national_code:
         return True
-    for assignment in offices_staff_of(user=user):
-        if assignment.city_id == bill.city_id and (
-            assignment.role in FINANCE_ROLES or assignment.role in COUNTER_ROLES
-        ):
-            return True
-    return False
+    return bill.city_id in payer_data_cities(user=user)
 
 
-def user_is_finance(*, user: User | AnonymousUser, city: City) -> bool:
-    if not user.is_authenticated:
-        return False
-    return any(a.role in FINANCE_ROLES and a.city_id == city.pk for a in offices_staff_of(user=user))
+def payer_data_cities(*, user: User | AnonymousUser) -> set[int]:
+    """The cities whose payers' data the user may see: where they are finance staff or work a counter."""
+    return {a.city_id for a in offices_staff_of(user=user) if a.role in FINANCE_ROLES | COUNTER_ROLES}
 
 
 def payer_name_masked(name: str) -> str:
