@@ -285,6 +285,9 @@ def case_file(
             winner = _existing_for_key(actor, key or "", service)
             assert winner is not None
             return winner
+        refused = _failed_guards(case, tuple(service.filing_guards or ()))
+        if refused:  # raised inside the transaction: the case and everything with it roll back
+            raise Conflict("case.filing_refused", "%(reasons)s", {"reasons": " ".join(refused)})
         case_event_append(
             case=case,
             kind=EventKind.FILED,

@@ -98,6 +98,11 @@ class ServiceVersion(models.Model):
     fees = models.JSONField(_("fee rules"), default=list, blank=True)
     inquiries = models.JSONField(_("inquiries"), default=list, blank=True)
     output = models.JSONField(_("output"), default=dict, blank=True)
+    # Named guards checked in the filing transaction (e.g. an open call for applications): a failing
+    # one refuses the filing with its reason.
+    filing_guards = models.JSONField(_("filing checks"), default=list, blank=True)
+    # Parameters of the service's rules, by rule name (pass marks, required items …): data, versioned.
+    parameters = models.JSONField(_("rule parameters"), default=dict, blank=True)
     # The whole, expanded workflow definition (shared states included), so a case never depends on
     # a template that may change later.
     workflow = models.JSONField(_("workflow"))

@@ -21,6 +21,7 @@ from daftar.core.errors import Conflict, InvalidValue
 from daftar.core.jalali import local_today, parse_jalali_date
 from daftar.core.registry import Registry
 from daftar.workflow.definition import DefinitionError, workflow_compile
+from daftar.workflow.registry import guards
 
 from .intake import schema_problems, with_field_order
 from .models import Channel, ServiceCategory, ServiceType, ServiceVersion, VersionStatus
@@ -33,7 +34,7 @@ SERVICE_CODE = re.compile(r"[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*")
 DOCUMENT_TYPES = ("application/pdf", "image/jpeg", "image/png")
 MAX_DOCUMENT_MB = 20
 LOCATION_MODES = ("none", "optional", "required")
-LINK_KINDS = ("property", "business", "vehicle")
+LINK_KINDS = ("property", "business", "vehicle", "office")
 OUTPUT_KINDS = ("certificate", "permit", "licence", "receipt", "answer")
 
 CATEGORY_FIELDS = ("name", "description", "examples")
@@ -220,6 +221,15 @@ def service_entry_compile(
     for inquiry in inquiries:
         if not isinstance(inquiry, Mapping) or not inquiry.get("agency") or not inquiry.get("type"):
             problems.append("every inquiry needs an agency and a type")
+    filing_guards = entry.get("filing_guards") or []
+    if not isinstance(filing_guards, list) or any(not isinstance(name, str) for name in filing_guards):
+        problems.append("filing_guards must be a list of guard names")
+        filing_guards = []
+    problems += [f"filing_guards: unknown guard {name!r}" for name in filing_guards if name not in guards]
+    parameters = entry.get("parameters") or {}
+    if not isinstance(parameters, Mapping) or any(not isinstance(v, Mapping) for v in parameters.values()):
+        problems.append("parameters must map rule names to mappings of values")
+        parameters = {}
     raw_workflow = entry.get("workflow")
     workflow_name = ""
     if isinstance(raw_workflow, str):
@@ -253,6 +263,8 @@ def service_entry_compile(
         "fees": list(entry.get("fees") or []),
         "inquiries": [dict(i) for i in inquiries],
         "output": output,
+        "filing_guards": list(filing_guards),
+        "parameters": {str(k): dict(v) for k, v in parameters.items()},
         "workflow": workflow,
         "workflow_name": workflow_name,
         "workflow_source": dict(raw_workflow or {}),
@@ -418,6 +430,8 @@ def service_version_entry(version: ServiceVersion) -> dict[str, Any]:
         "fees": list(version.fees),
         "inquiries": list(version.inquiries),
         "output": dict(version.output),
+        "filing_guards": list(version.filing_guards),
+        "parameters": dict(version.parameters),
         "workflow": dict(version.workflow_source),
     }
 
@@ -466,6 +480,8 @@ def service_version_new_draft(*, version: ServiceVersion) -> ServiceVersion:
         "fees",
         "inquiries",
         "output",
+        "filing_guards",
+        "parameters",
         "workflow",
         "workflow_name",
         "workflow_source",

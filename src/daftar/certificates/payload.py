@@ -44,12 +44,24 @@ def valid_until_of(issued_at: datetime, valid_days: object) -> date | None:
     return tehran_date(issued_at) + timedelta(days=valid_days)
 
 
-def payload_build(*, case: Case, number: str, issued_at: datetime) -> dict[str, Any]:
-    """The payload to sign for ``case`` under ``number`` (see the module docstring)."""
+def payload_build(
+    *,
+    case: Case,
+    number: str,
+    issued_at: datetime,
+    extra_fields: list[list[str]] | None = None,
+    valid_until: date | None = None,
+) -> dict[str, Any]:
+    """The payload to sign for ``case`` under ``number`` (see the module docstring).
+
+    A domain that issues facts not in the intake (an office licence's number and office) passes them
+    as ``extra_fields``, printed after the intake's; ``valid_until`` overrides the output's validity.
+    """
     output = output_of(case)
     version = case.service_version
     title = output.get("title") or {}
-    valid_until = valid_until_of(issued_at, output.get("valid_days"))
+    if valid_until is None:
+        valid_until = valid_until_of(issued_at, output.get("valid_days"))
     return {
         "v": PAYLOAD_VERSION,
         "number": number,
@@ -68,7 +80,8 @@ def payload_build(*, case: Case, number: str, issued_at: datetime) -> dict[str, 
         "city": case.city.code,
         "fields": printed_fields(
             schema=version.intake_schema or {}, data=case.data or {}, keys=output.get("fields") or []
-        ),
+        )
+        + [[str(label), str(value)] for label, value in extra_fields or []],
         "issued_at": iso_utc(issued_at),
         "valid_until": valid_until.isoformat() if valid_until else None,
     }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from datetime import date
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
@@ -36,7 +37,13 @@ def _live(*, case: Case, kind: str) -> bool:
     return Certificate.objects.filter(case=case, kind=kind, revoked_at__isnull=True).exists()
 
 
-def certificate_issue(*, case: Case, actor: User | None) -> Certificate:
+def certificate_issue(
+    *,
+    case: Case,
+    actor: User | None,
+    extra_fields: list[list[str]] | None = None,
+    valid_until: date | None = None,
+) -> Certificate:
     """Issue the case's output document: build and sign its payload, store it, print the PDF.
 
     One live certificate per case and kind: issuing again is a Conflict until the earlier one is
@@ -47,7 +54,9 @@ def certificate_issue(*, case: Case, actor: User | None) -> Certificate:
     with transaction.atomic():
         if _live(case=case, kind=kind):
             raise _already_issued()
-        certificate = _certificate_insert(case=case, kind=kind)
+        certificate = _certificate_insert(
+            case=case, kind=kind, extra_fields=extra_fields, valid_until=valid_until
+        )
         case_event_append(
             case=case,
             kind=EventKind.OUTPUT,
@@ -63,11 +72,15 @@ def certificate_issue(*, case: Case, actor: User | None) -> Certificate:
     return certificate
 
 
-def _certificate_insert(*, case: Case, kind: str) -> Certificate:
+def _certificate_insert(
+    *, case: Case, kind: str, extra_fields: list[list[str]] | None, valid_until: date | None
+) -> Certificate:
     issued_at = timezone.now().replace(microsecond=0)
     for _attempt in range(NUMBER_ATTEMPTS):
         number = number_new()
-        payload = payload_build(case=case, number=number, issued_at=issued_at)
+        payload = payload_build(
+            case=case, number=number, issued_at=issued_at, extra_fields=extra_fields, valid_until=valid_until
+        )
         data = canonical_json(payload)
         signature, key_id = sign(data)
         try:

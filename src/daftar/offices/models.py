@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from daftar.accounts.roles import role_label
 from daftar.core.i18n import pick
+from daftar.core.jalali import local_today
 
 
 def default_working_weekdays() -> list[int]:
@@ -86,6 +87,9 @@ class Office(models.Model):
     longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     area_m2 = models.PositiveIntegerField(_("useful area (m²)"), null=True, blank=True)
     counters = models.PositiveSmallIntegerField(_("service counters"), default=1)
+    # The licence's last valid day (licensing keeps it in step); past it the office cannot serve even
+    # before the nightly sweep marks the licence expired.
+    licence_valid_until = models.DateField(_("licence valid until"), null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
@@ -100,8 +104,10 @@ class Office(models.Model):
 
     @property
     def can_serve(self) -> bool:
-        """Only an active licence may file cases or take appointments."""
-        return self.licence_status == LicenceStatus.ACTIVE
+        """Only an active, unexpired licence may file cases or take appointments."""
+        if self.licence_status != LicenceStatus.ACTIVE:
+            return False
+        return self.licence_valid_until is None or local_today() <= self.licence_valid_until
 
 
 class Shift(models.TextChoices):

@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     # domain packages
     "daftar.inquiries",
     "daftar.fees",
+    "daftar.licensing",
+    "daftar.reports",
     # simulators of outside parties (the sandbox bank), for the demo and tests; off in production
     "daftar.simulators.bank",
     # faces

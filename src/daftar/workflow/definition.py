@@ -175,8 +175,13 @@ class _Compiler:
             sla = None
         on_overdue = spec.get("on_overdue") or {}
         escalate = _str_list(on_overdue.get("escalate_to")) if isinstance(on_overdue, Mapping) else []
+        # Roles whose inbox shows the state although its work is done outside an action (an exam's
+        # score recorded on its own page, after which an automatic transition moves the case on).
+        waiting_on = _str_list(spec.get("waiting_on"))
         self.check_names(
-            f"state {name!r}", roles=escalate, effect_names=_str_list(spec.get("effects_on_enter"))
+            f"state {name!r}",
+            roles=[*escalate, *waiting_on],
+            effect_names=_str_list(spec.get("effects_on_enter")),
         )
         autos = []
         for index, auto in enumerate(spec.get("auto") or []):
@@ -204,6 +209,7 @@ class _Compiler:
             "sla_working_days": sla,
             "clock": clock,
             "escalate_to": escalate,
+            "waiting_on": waiting_on,
             "effects_on_enter": _str_list(spec.get("effects_on_enter")),
             "auto": autos,
             "actions": actions,
@@ -315,7 +321,8 @@ class _Compiler:
         for _name, state in list(states.items()):
             if state["terminal"]:
                 continue
-            staff = sorted({role for a in state["actions"].values() for role in a["roles"]} - {APPLICANT})
+            acting = {role for a in state["actions"].values() for role in a["roles"]}
+            staff = sorted((acting | set(state.get("waiting_on") or ())) - {APPLICANT})
             all_staff.update(staff)
             extra: dict[str, dict[str, Any]] = {}
             if staff and CORRECTION in chosen:
@@ -394,6 +401,7 @@ class State:
     effects_on_enter: tuple[str, ...]
     auto: tuple[dict[str, Any], ...]
     actions: dict[str, Action]
+    waiting_on: tuple[str, ...] = ()
 
 
 class Workflow:
@@ -429,6 +437,7 @@ class Workflow:
                 effects_on_enter=tuple(raw["effects_on_enter"]),
                 auto=tuple(raw["auto"]),
                 actions=actions,
+                waiting_on=tuple(raw.get("waiting_on") or ()),
             )
 
     def state(self, code: str) -> State:
@@ -438,6 +447,7 @@ class Workflow:
         """The roles whose inbox shows a case in this state (those with a non-shared action)."""
         state = self.states[code]
         roles = {role for action in state.actions.values() if not action.shared for role in action.roles}
+        roles |= set(state.waiting_on)
         if not roles:
             roles = {role for action in state.actions.values() for role in action.roles}
         if escalated:

@@ -21,6 +21,9 @@ from daftar.core.registry import Registry
 class GuardResult:
     ok: bool
     reason: str | Promise = ""
+    # Not yet decidable (a document not reviewed, an exam not taken): it does not pass, but nothing
+    # has failed either. Pages show such a rule as pending.
+    pending: bool = False
 
     @classmethod
     def passed(cls) -> GuardResult:
@@ -29,6 +32,10 @@ class GuardResult:
     @classmethod
     def failed(cls, reason: str | Promise) -> GuardResult:
         return cls(False, reason)
+
+    @classmethod
+    def waiting(cls, reason: str | Promise) -> GuardResult:
+        return cls(False, reason, pending=True)
 
 
 @dataclass
