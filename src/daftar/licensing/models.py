@@ -468,3 +468,42 @@ class ActivityFlag(models.Model):
 
     def __str__(self) -> str:
         return f"{self.office} {self.day} {self.activity}"
+
+
+class HoursRequestStatus(models.TextChoices):
+    PENDING = "pending", _("Awaiting approval")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+
+
+class HoursChangeRequest(models.Model):
+    """An office's request to change its weekly hours; the municipality approves it before it applies.
+
+    ``schedule`` is the whole proposed week: [{"weekday": 5, "shift": "morning", "opens": "08:00",
+    "closes": "14:00"}, ...] (Python weekdays, Monday=0); approving replaces the office's weekly hours.
+    """
+
+    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="hours_requests")
+    requested_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(default=timezone.now)
+    schedule = models.JSONField(_("proposed weekly hours"))
+    reason = models.TextField(_("reason"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=12, choices=HoursRequestStatus.choices, default=HoursRequestStatus.PENDING
+    )
+    decided_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(_("reasons for the decision"), blank=True)
+
+    class Meta:
+        verbose_name = _("hours change request")
+        verbose_name_plural = _("hours change requests")
+        ordering = ["-requested_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["office"], condition=Q(status="pending"), name="hours_request_one_pending_per_office"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.office} {self.requested_at:%Y-%m-%d}"

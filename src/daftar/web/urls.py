@@ -11,6 +11,11 @@ urlpatterns = [
     path("", include("daftar.web.urls_finance")),
     # appointments (نوبت‌دهی): citizens and the desk
     path("", include("daftar.web.urls_booking")),
+    # office licensing (calls, applications, the public register) and supervision of the offices
+    path("", include("daftar.web.urls_licensing")),
+    path("", include("daftar.web.urls_supervision")),
+    path("", include("daftar.web.urls_hours")),
+    path("", include("daftar.web.urls_performance")),
     path("offices/", views.office_finder, name="offices"),
     path("signin/", views.signin, name="signin"),
     path("signin/code/", views.signin_verify, name="signin_verify"),
