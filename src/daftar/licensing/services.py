@@ -461,7 +461,7 @@ def _years_later(day: date, years: int) -> date:
     return later - timedelta(days=1)
 
 
-def _licence_fields(
+def licence_certificate_fields(
     *, number: str, office: Office, zone: Zone, valid_from: date, valid_until: date
 ) -> list[list[str]]:
     return [
@@ -524,7 +524,7 @@ def licence_issue(*, case: Case, actor: User | None) -> OfficeLicence:
     certificate = certificate_issue(
         case=case,
         actor=actor,
-        extra_fields=_licence_fields(
+        extra_fields=licence_certificate_fields(
             number=number, office=office, zone=zone, valid_from=today, valid_until=valid_until
         ),
         valid_until=valid_until,
@@ -580,7 +580,7 @@ def licence_renew(*, case: Case, actor: User | None) -> LicenceRenewal:
     certificate: Certificate = certificate_issue(
         case=case,
         actor=actor,
-        extra_fields=_licence_fields(
+        extra_fields=licence_certificate_fields(
             number=licence.number,
             office=licence.office,
             zone=licence.zone,
