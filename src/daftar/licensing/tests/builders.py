@@ -133,3 +133,60 @@ def verify_documents(case: Case, officer: User, *, reject: dict[str, str] | None
     for document in Document.objects.filter(case=case, superseded=False):
         reason = (reject or {}).get(document.requirement)
         document_review(document=document, actor=officer, verified=reason is None, reason=reason or "")
+
+
+def hold_assessment(
+    case: Case, kind: str, officer: User, capture: Any, *, score: Any = 75, absent: bool = False
+) -> Case:
+    """Schedule the exam or interview, let its time pass, record the result; the case moves on."""
+    from ..models import Assessment
+    from ..services import assessment_record, assessment_schedule
+
+    assessment_schedule(
+        case=case,
+        kind=kind,
+        scheduled_at=timezone.now() + timedelta(days=3),
+        place="سالن آزمون",
+        actor=officer,
+    )
+    Assessment.objects.filter(application__case=case, kind=kind).update(
+        scheduled_at=timezone.now() - timedelta(hours=1)
+    )
+    with capture(execute=True):
+        assessment_record(case=case, kind=kind, actor=officer, score=None if absent else score, absent=absent)
+    case.refresh_from_db()
+    return case
+
+
+def visit(case: Case, inspector: User, capture: Any, **changes: Any) -> Case:
+    from ..services import site_visit_record
+
+    values: dict[str, Any] = {
+        "measured_area_m2": "82.5",
+        "building_use": "commercial",
+        "equipment": EQUIPMENT_ALL,
+        "latitude": "35.7601",
+        "longitude": "51.4302",
+        **changes,
+    }
+    with capture(execute=True):
+        site_visit_record(case=case, actor=inspector, **values)
+    case.refresh_from_db()
+    return case
+
+
+def to_stage(case: Case, stage: str, *, officer: User, inspector: User, pay: Any, capture: Any) -> Case:
+    """Move a passing application on to ``stage`` (exam, interview, site_visit or decision)."""
+    from daftar.cases.services import case_act
+
+    order = ["exam", "interview", "site_visit", "decision"]
+    verify_documents(case, officer)
+    case = case_act(case=case, action="accept_documents", actor=officer, expected_version=case.version)
+    pay(case)
+    for step in order[: order.index(stage)]:
+        if step in ("exam", "interview"):
+            case = hold_assessment(case, step, officer, capture)
+        else:
+            case = visit(case, inspector, capture)
+    assert case.state == stage, case.state
+    return case
