@@ -285,9 +285,12 @@ def case_file(
             winner = _existing_for_key(actor, key or "", service)
             assert winner is not None
             return winner
-        refused = _failed_guards(case, tuple(service.filing_guards or ()))
-        if refused:  # raised inside the transaction: the case and everything with it roll back
-            raise Conflict("case.filing_refused", "%(reasons)s", {"reasons": " ".join(refused)})
+        for name in service.filing_guards or ():
+            # In order, stopping at the first refusal (a later check may presume an earlier one);
+            # raised inside the transaction, so the case and everything with it roll back.
+            result = guards.get(name)(case)
+            if not result.ok:
+                raise Conflict("case.filing_refused", "%(reasons)s", {"reasons": str(result.reason)})
         case_event_append(
             case=case,
             kind=EventKind.FILED,
