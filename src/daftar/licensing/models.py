@@ -215,8 +215,12 @@ class OfficeLicence(models.Model):
     office = models.OneToOneField(Office, on_delete=models.PROTECT, related_name="licence")
     holder = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="office_licences")
     zone = models.ForeignKey(Zone, on_delete=models.PROTECT, related_name="office_licences")
-    application = models.OneToOneField(Case, on_delete=models.PROTECT, related_name="granted_licence")
-    certificate = models.ForeignKey(Certificate, on_delete=models.PROTECT, related_name="+")
+    # Both empty for a licence granted before Daftar and registered from the city's records
+    # (``licence_register_existing``): there is no application case and no signed certificate.
+    application = models.OneToOneField(
+        Case, on_delete=models.PROTECT, related_name="granted_licence", null=True, blank=True
+    )
+    certificate = models.ForeignKey(Certificate, on_delete=models.PROTECT, related_name="+", null=True, blank=True)
     valid_from = models.DateField(_("valid from"))
     valid_until = models.DateField(_("valid until"))
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)

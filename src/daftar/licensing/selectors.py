@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
@@ -35,7 +35,7 @@ def calls_open(*, city: City, at: datetime | None = None) -> QuerySet[Applicatio
 
 def calls_public(*, city: City) -> QuerySet[ApplicationCall]:
     """Calls anyone may see: open now, upcoming, and those closed in the last year (newest first)."""
-    year_ago = timezone.now().replace(microsecond=0) - timezone.timedelta(days=365)
+    year_ago = timezone.now().replace(microsecond=0) - timedelta(days=365)
     return (
         ApplicationCall.objects.filter(city=city, cancelled_at__isnull=True, closes_at__gte=year_ago)
         .prefetch_related(Prefetch("quotas", queryset=CallQuota.objects.select_related("zone")))

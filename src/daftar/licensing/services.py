@@ -373,8 +373,8 @@ def site_visit_record(
         raise InvalidValue("site_visit.invalid", message, fields={"building_use": [message]})
     files = list(photos)
     if len(files) > MAX_PHOTOS:
-        message = _("At most %(count)d photos.") % {"count": MAX_PHOTOS}
-        raise InvalidValue("site_visit.photos", message, fields={"photos": [message]})
+        too_many = _("At most %(count)d photos.") % {"count": MAX_PHOTOS}
+        raise InvalidValue("site_visit.photos", too_many, fields={"photos": [too_many]})
     checked = [(name, content, _photo_type(content)) for name, content in files]
     known = set((case.data or {}).keys())
     clean_equipment = {
@@ -410,8 +410,8 @@ def _photo_type(content: bytes) -> str:
             fields={"photos": [_("A photo file is empty.")]},
         )
     if len(content) > PHOTO_MAX_BYTES:
-        message = _("A photo is larger than %(mb)d MB.") % {"mb": PHOTO_MAX_BYTES // (1024 * 1024)}
-        raise InvalidValue("site_visit.photo_large", message, fields={"photos": [message]})
+        too_large = _("A photo is larger than %(mb)d MB.") % {"mb": PHOTO_MAX_BYTES // (1024 * 1024)}
+        raise InvalidValue("site_visit.photo_large", too_large, fields={"photos": [too_large]})
     detected = detect_type(content)
     if detected not in PHOTO_TYPES:
         message = _("Photos must be JPEG or PNG images.")
