@@ -41,12 +41,12 @@ def _counts() -> tuple[int, ...]:
     return tuple(model.objects.count() for model in models)
 
 
-def test_demo_city_has_22_districts_a_dozen_active_offices_and_the_11_families() -> None:
+def test_demo_city_has_22_districts_a_dozen_active_offices_and_the_12_service_families() -> None:
     _load()
     tehran = City.objects.get(code="tehran")
     assert tehran.zones.count() == 22
     assert Office.objects.filter(city=tehran, licence_status=LicenceStatus.ACTIVE).count() >= 12
-    assert ServiceCategory.objects.count() == 11
+    assert ServiceCategory.objects.count() == 12
 
 
 def test_loading_the_demo_twice_changes_nothing() -> None:

@@ -41,7 +41,7 @@ def test_home_page_is_persian_right_to_left_with_every_service_family(client: Cl
     html = response.content.decode()
     assert response.status_code == 200
     assert '<html lang="fa" dir="rtl">' in html
-    assert html.count('class="card family"') == 11
+    assert html.count('class="card family"') == 12
     assert "پروانه ساختمان" in html
     assert "املاک و مستغلات" in html
 
