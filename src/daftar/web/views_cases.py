@@ -43,6 +43,7 @@ from daftar.workflow.definition import APPLICANT
 from .case_display import intake_rows, page_query, timeline
 from .forms_cases import CaseActionForm, DocumentReviewForm, DocumentUploadForm, RatingForm
 from .inquiry_display import inquiry_rows
+from .views_licensing import licence_panel
 
 INBOX_PAGE_SIZE = 50
 UPLOADER_ROLES = frozenset({APPLICANT, "office_operator", "office_manager"})
@@ -89,6 +90,8 @@ def _case_page(
         for a in case_actions_for(case=case, roles=roles)
     ]
     can_rate = APPLICANT in roles and case.closed_at is not None and case.rating is None
+    # A licence application's eligibility panel (web/_licence_panel.html; forms in views_licensing_staff).
+    licence = licence_panel(case=case, roles=roles, forms=extra.pop("licence_forms", None))
     context: dict[str, Any] = {
         "nav": "cases",
         "case": case,
@@ -107,10 +110,15 @@ def _case_page(
         # The case's bills (web/_case_bills.html; pages in views_bills).
         "bills": list(bills_of_case(case_id=case.pk)),
         "money_unit": settings.DAFTAR_MONEY_UNIT,
+        "licence": licence,
         "error": error,
         **extra,
     }
     return render(request, "web/case.html", context, status=status)
+
+
+# The case page again after another module's form was refused (e.g. views_licensing_staff).
+case_page = _case_page
 
 
 @login_required

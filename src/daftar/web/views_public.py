@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django_ratelimit.core import is_ratelimited
@@ -14,13 +14,14 @@ from django_ratelimit.exceptions import Ratelimited
 from daftar.accounts.models import User
 from daftar.cases.selectors import case_events_for, case_track_public, workflow_of
 from daftar.cases.tracking import display, normalize_tracking_code
+from daftar.catalog.models import ServiceVersion
 from daftar.catalog.selectors import services_current
 from daftar.core.i18n import pick
 from daftar.workflow.definition import APPLICANT
 
 from .case_display import timeline
 from .forms_cases import ServiceSearchForm, TrackForm
-from .intake_form import intake_form
+from .intake_form import IntakeForm, intake_form
 from .views import ratelimited
 from .views_desk import file_or_errors, fileable, grouped_by_category
 
@@ -71,13 +72,25 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
         else:
             status = 400
     else:
-        form = intake_form(service)
+        form = IntakeForm(initial=_choices_from_query(service, request.GET), service=service)
     return render(
         request,
         "web/file_form.html",
         {"nav": "services", "mode": "online", "applicant": user.person, "service": service, "form": form},
         status=status,
     )
+
+
+def _choices_from_query(service: ServiceVersion, query: QueryDict) -> dict[str, str]:
+    """Choices made before the form (e.g. person type and nationality on the licensing page), taken
+    only for the schema's choice fields and only when the value is one of the choices."""
+    properties = (service.intake_schema or {}).get("properties") or {}
+    chosen: dict[str, str] = {}
+    for name, spec in properties.items():
+        value = query.get(name)
+        if isinstance(value, str) and value in [str(v) for v in spec.get("enum") or []]:
+            chosen[name] = value
+    return chosen
 
 
 def _track_limited(request: HttpRequest) -> bool:
