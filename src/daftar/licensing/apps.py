@@ -8,4 +8,4 @@ class LicensingConfig(AppConfig):
     verbose_name = _("Office licensing and supervision")
 
     def ready(self) -> None:
-        from . import rules  # noqa: F401 - registers the eligibility guards and the licence effects
+        from . import rules, violations  # noqa: F401 - guards, effects and the violation catalogue loader

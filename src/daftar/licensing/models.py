@@ -458,6 +458,7 @@ class ActivityFlag(models.Model):
     last_at = models.DateTimeField(_("last at"))
     reviewed_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_note = models.TextField(_("reason for dismissing"), blank=True)
     violation = models.ForeignKey(
         Violation, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

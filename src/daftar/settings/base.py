@@ -341,6 +341,18 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
         "schedule": 24 * 60 * 60.0,
         "options": {"expires": 60 * 60.0},
     },
+    # Office licensing: suspensions start and end on their days; expiry, renewal reminders and the
+    # previous day's out-of-hours activity once a day.
+    "licensing-sanctions-due": {
+        "task": "licensing.sanctions_due",
+        "schedule": 60 * 60.0,
+        "options": {"expires": 50 * 60.0},
+    },
+    "licensing-licences-daily": {
+        "task": "licensing.licences_daily",
+        "schedule": 24 * 60 * 60.0,
+        "options": {"expires": 60 * 60.0},
+    },
     # Online payments whose payer never came back, or whose verify call failed, are verified again.
     "billing-reconcile-payments": {
         "task": "billing.reconcile_payments",
