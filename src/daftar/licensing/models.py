@@ -220,7 +220,9 @@ class OfficeLicence(models.Model):
     application = models.OneToOneField(
         Case, on_delete=models.PROTECT, related_name="granted_licence", null=True, blank=True
     )
-    certificate = models.ForeignKey(Certificate, on_delete=models.PROTECT, related_name="+", null=True, blank=True)
+    certificate = models.ForeignKey(
+        Certificate, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
     valid_from = models.DateField(_("valid from"))
     valid_until = models.DateField(_("valid until"))
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)

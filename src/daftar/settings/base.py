@@ -295,6 +295,9 @@ PAYMENT_LOOKUP_RATE_PER_IP = os.environ.get("DAFTAR_PAYMENT_LOOKUP_RATE_PER_IP",
 
 DAFTAR_PUBLIC_BASE_URL = os.environ.get("DAFTAR_PUBLIC_BASE_URL", "http://127.0.0.1:8000")
 CERTIFICATE_VERIFY_RATE_PER_IP = os.environ.get("DAFTAR_CERTIFICATE_VERIFY_RATE_PER_IP", "30/m")
+# The public register of licensed offices (searches per address) and office-hours writes per user.
+DAFTAR_REGISTER_RATE_PER_IP = os.environ.get("DAFTAR_REGISTER_RATE_PER_IP", "30/m")
+DAFTAR_HOURS_WRITE_RATE = os.environ.get("DAFTAR_HOURS_WRITE_RATE", "30/m")
 
 # Background work: Celery on Redis (or any broker URL). With no broker configured (the embedded
 # default: `make run` on SQLite) tasks run eagerly, in the process that queues them, and

@@ -14,6 +14,15 @@ from daftar.offices.models import Office
 from daftar.offices.selectors import offices_staff_of
 
 DESK_ROLES = frozenset({Role.OFFICE_OPERATOR.value, Role.OFFICE_MANAGER.value})
+# Municipal roles that supervise the offices (their pages: supervision, performance, hours, calls).
+SUPERVISION_ROLES = frozenset(
+    {
+        Role.LICENSING_OFFICER.value,
+        Role.TECHNICAL_INSPECTOR.value,
+        Role.CITY_ADMINISTRATOR.value,
+        Role.AUDITOR.value,
+    }
+)
 
 
 def desk_offices(*, user: User | AnonymousUser) -> list[Office]:
@@ -39,4 +48,14 @@ def nav_flags(*, user: User | AnonymousUser) -> dict[str, Any]:
     agency = bool(agencies_of_user(user=user))
     citizen = (not assignments and not agency) or user.person_id is not None
     finance = any(a.office is None and a.role in FINANCE_ROLES for a in assignments)
-    return {"desk": desk, "inbox": inbox, "agency": agency, "citizen": citizen, "finance": finance}
+    supervision = any(a.office is None and a.role in SUPERVISION_ROLES for a in assignments)
+    office_manager = any(a.office is not None and a.role == Role.OFFICE_MANAGER.value for a in assignments)
+    return {
+        "desk": desk,
+        "inbox": inbox,
+        "agency": agency,
+        "citizen": citizen,
+        "finance": finance,
+        "supervision": supervision,
+        "office_manager": office_manager,
+    }

@@ -10,6 +10,9 @@ from daftar.offices.selectors import city_default
 
 from .access import nav_flags
 
+SUPERVISION_NAV = ("supervision", "performance", "hours_review", "out_of_hours", "licence_calls_manage")
+OFFICE_NAV = ("office_sanctions", "hours_office", "office_performance")
+
 
 def site(request: HttpRequest) -> dict[str, object]:
     city = city_default()
@@ -19,4 +22,7 @@ def site(request: HttpRequest) -> dict[str, object]:
         "site_today": timezone.localdate(),
         # Looked up only when the menu is drawn, and at most once per page.
         "site_nav": SimpleLazyObject(lambda: nav_flags(user=user) if user is not None else {}),
+        # The pages each of the "Supervision" and "My office" menu entries stands for.
+        "SUPERVISION_NAV": SUPERVISION_NAV,
+        "OFFICE_NAV": OFFICE_NAV,
     }

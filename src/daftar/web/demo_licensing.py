@@ -49,7 +49,9 @@ def _person(serial: int, first: str, last: str, mobile: str = "") -> Person:
     found = Person.objects.filter(national_code=code).first()
     if found is not None:
         return found
-    return person_register(kind=PersonKind.REAL, national_code=code, first_name=first, last_name=last, mobile=mobile)
+    return person_register(
+        kind=PersonKind.REAL, national_code=code, first_name=first, last_name=last, mobile=mobile
+    )
 
 
 def _licences(city: City) -> None:
@@ -70,7 +72,9 @@ def _licences(city: City) -> None:
 
 def _sanctions(city: City, officer: User) -> None:
     now = timezone.now()
-    suspended = Office.objects.filter(city=city, licence_status=LicenceStatus.SUSPENDED).order_by("code").first()
+    suspended = (
+        Office.objects.filter(city=city, licence_status=LicenceStatus.SUSPENDED).order_by("code").first()
+    )
     if suspended is not None:
         # The demo file marks it suspended; here it gets the violation and sanction behind that.
         office_licence_status_set(office=suspended, status=LicenceStatus.ACTIVE, reason="")
@@ -79,7 +83,7 @@ def _sanctions(city: City, officer: User) -> None:
             actor=officer,
             type_code="above_approved_tariff",
             observed_at=now - timedelta(days=3),
-            description="دریافت ۴۵۰٬۰۰۰ ریال بیش از تعرفه مصوب برای استعلام، بنا بر شکایت شهروند و رسید پیوست.",
+            description="دریافت ۴۵۰٬۰۰۰ ریال بیش از تعرفه مصوب برای استعلام، بنا بر شکایت شهروند.",
         )
         sanction_issue(
             office=suspended,
@@ -172,7 +176,9 @@ def _application(city: City, officer: User, cashier: User, office: Office) -> No
     case.refresh_from_db()
     case_act(case=case, action="accept_documents", actor=officer, expected_version=case.version)
     for bill in bills_of_case(case_id=case.pk).filter(status__in=PAYABLE_STATUSES):
-        payment_collect_at_counter(bill=bill, office=office, actor=cashier, terminal_reference=f"77{case.pk:06d}")
+        payment_collect_at_counter(
+            bill=bill, office=office, actor=cashier, terminal_reference=f"77{case.pk:06d}"
+        )
     case = case_auto_advance(case_id=case.pk)  # the demo loads in one transaction: advance now
     if case.state == "exam":
         assessment_schedule(

@@ -61,7 +61,6 @@ from .views import ratelimited
 
 staff_required = login_required(login_url="web:staff_signin")
 FLAG_READ_ROLES = frozenset({*FLAG_REVIEW_ROLES, Role.CITY_ADMINISTRATOR.value, Role.AUDITOR.value})
-WRITE_RATE = "30/m"  # proposals, decisions and reviews per user: generous for people, not for scripts
 
 
 def _user(request: HttpRequest) -> User:
@@ -71,7 +70,7 @@ def _user(request: HttpRequest) -> User:
 
 
 def _write_limited(request: HttpRequest, group: str) -> bool:
-    rate = getattr(settings, "DAFTAR_HOURS_WRITE_RATE", WRITE_RATE)
+    rate = settings.DAFTAR_HOURS_WRITE_RATE
     return bool(is_ratelimited(request, group=group, key="user_or_ip", rate=rate, increment=True))
 
 

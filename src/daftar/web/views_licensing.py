@@ -306,7 +306,7 @@ def licence_calls(request: HttpRequest) -> HttpResponse:
 
 
 def _register_limited(request: HttpRequest) -> bool:
-    rate = getattr(settings, "DAFTAR_REGISTER_RATE_PER_IP", "30/m")
+    rate = settings.DAFTAR_REGISTER_RATE_PER_IP
     return bool(is_ratelimited(request, group="licence-register", key="ip", rate=rate, increment=True))
 
 

@@ -34,7 +34,9 @@ def shipped(db: None) -> Any:
     return catalog_load(directory=CATALOG)
 
 
-def test_the_shipped_catalogue_covers_the_eleven_families_and_office_licensing_with_forty_services(shipped: Any) -> None:
+def test_the_shipped_catalogue_covers_the_eleven_families_and_office_licensing_with_forty_services(
+    shipped: Any,
+) -> None:
     assert shipped.services >= 40
     families = {v.service_type.category.code for v in services_current()}
     assert families == set(ServiceCategory.objects.values_list("code", flat=True))
