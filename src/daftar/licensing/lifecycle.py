@@ -50,7 +50,7 @@ from .models import (
     OfficeLicence,
     Violation,
 )
-from .services import LICENSING_ROLES, _sms, require_city_role
+from .services import LICENSING_ROLES, require_city_role, sms_send_later
 from .supervision import violation_record
 
 if TYPE_CHECKING:
@@ -135,7 +135,7 @@ def licences_expire_due(*, today: date) -> int:
             expired += 1
             licence = licences.get(office.pk)
             if licence is not None:
-                _sms(
+                sms_send_later(
                     mobile=licence.holder.mobile,
                     body=(
                         f"اعتبار مجوز دفتر خدمات الکترونیک شهر کد {locked.code} (شماره {licence.number}) "
@@ -214,7 +214,7 @@ def licences_remind_renewal(*, today: date) -> int:
                 continue
             body = _reminder_body(licence, days_before, how)
             for mobile in dict.fromkeys([licence.holder.mobile, *managers.get(licence.office_id, [])]):
-                _sms(
+                sms_send_later(
                     mobile=mobile,
                     body=body,
                     purpose="licence_renewal_reminder",
@@ -509,7 +509,7 @@ def hours_request_decide(
         locked.decided_by, locked.decided_at, locked.decision_reason = actor, timezone.now(), text
         locked.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
         outcome = "تأیید شد و از امروز اعمال می‌شود" if approve else f"رد شد. دلیل: {text}"
-        _sms(
+        sms_send_later(
             mobile=_user_mobile(locked.requested_by),
             body=f"درخواست تغییر ساعت کار دفتر کد {office.code} {outcome}",
             purpose="hours_request_decided",

@@ -11,8 +11,9 @@ from daftar.cases.models import Case
 from daftar.workflow.registry import EffectContext, GuardResult, effects, guards
 
 from .eligibility import RULES, EligibilityRule, RuleContext, eligibility_of
+from .licences import licence_issue, licence_renew
 from .models import AssessmentKind, SiteVisit
-from .services import application_register, call_place_find, licence_issue, licence_renew
+from .services import application_register, call_place_find
 
 
 def _guard_for(item: EligibilityRule) -> None:

@@ -37,6 +37,7 @@ from daftar.offices.models import LicenceStatus, Office
 from daftar.offices.services import office_licence_status_set
 from daftar.outbox.services import outbox_enqueue
 
+from .licences import licence_certificate_fields
 from .models import (
     SANCTION_SEVERITY,
     Appeal,
@@ -51,7 +52,7 @@ from .models import (
     Violation,
     ViolationType,
 )
-from .services import licence_certificate_fields, require_city_role
+from .services import require_city_role
 from .supervision_selectors import (
     APPEAL_WINDOW_DAYS,
     CHECKLIST_ITEMS,
