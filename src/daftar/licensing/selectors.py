@@ -61,19 +61,29 @@ class QuotaRow:
         return max(self.quota.places - self.taken, 0)
 
 
-def call_quota_rows(*, call: ApplicationCall) -> list[QuotaRow]:
-    """Each district of the call with its places and how many are taken (one query)."""
+def calls_quota_rows(*, calls: list[ApplicationCall]) -> dict[int, list[QuotaRow]]:
+    """Each call's districts with their places and how many are taken, for many calls in one query."""
+    rows: dict[int, list[QuotaRow]] = {call.pk: [] for call in calls}
+    if not calls:
+        return rows
     quotas = (
-        CallQuota.objects.filter(call=call)
+        CallQuota.objects.filter(call__in=calls)
         .select_related("zone")
         .annotate(
             taken=Count(
                 "applications", filter=~Q(applications__case__outcome__in=RELEASED_OUTCOMES), distinct=True
             )
         )
-        .order_by("zone__number")
+        .order_by("call_id", "zone__number")
     )
-    return [QuotaRow(quota=q, taken=q.taken) for q in quotas]
+    for quota in quotas:
+        rows[quota.call_id].append(QuotaRow(quota=quota, taken=quota.taken))
+    return rows
+
+
+def call_quota_rows(*, call: ApplicationCall) -> list[QuotaRow]:
+    """One call's districts with their places and how many are taken (one query)."""
+    return calls_quota_rows(calls=[call])[call.pk]
 
 
 def quota_for(*, call: ApplicationCall, zone: Zone | None) -> CallQuota | None:
@@ -161,7 +171,21 @@ def register_search(
     text = query.strip()
     if text:
         offices = offices.filter(Q(name__icontains=text) | Q(code=text) | Q(licence__number=text.upper()))
-    rows = list(offices.order_by("code")[offset : offset + limit])
+    return _register_rows(list(offices.order_by("code")[offset : offset + limit]), today)
+
+
+def register_entry(*, city: City, code: str, today: date) -> RegisterRow | None:
+    """One office of the public register by its code, or None (pending offices are not listed)."""
+    office = (
+        Office.objects.filter(city=city, code=code.strip())
+        .exclude(licence_status=LicenceStatus.PENDING)
+        .select_related("zone")
+        .first()
+    )
+    return _register_rows([office], today)[0] if office is not None else None
+
+
+def _register_rows(rows: list[Office], today: date) -> list[RegisterRow]:
     licences = {
         lic.office_id: lic
         for lic in OfficeLicence.objects.filter(office__in=rows).select_related("certificate")

@@ -4,7 +4,7 @@ the case page shows on a licence application. Staff forms are in ``views_licensi
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -12,7 +12,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -45,18 +44,18 @@ from daftar.licensing.models import (
     Assessment,
     AssessmentKind,
     BuildingUse,
-    CallQuota,
     LicenceApplication,
     SiteVisit,
     SiteVisitPhoto,
 )
 from daftar.licensing.selectors import (
     REGISTER_PAGE_SIZE,
-    RELEASED_OUTCOMES,
     QuotaRow,
     application_of,
     calls_open,
     calls_public,
+    calls_quota_rows,
+    register_entry,
     register_search,
 )
 from daftar.licensing.services import INSPECTOR_ROLES, LICENSING_ROLES
@@ -77,7 +76,6 @@ from .views import ratelimited
 LICENCE_SERVICE = "licensing.office_licence"
 OPEN_CALLS_SHOWN = 10
 PUBLIC_CALLS_SHOWN = 40
-OFFICE_LOOKUP_LIMIT = 200
 ASSESSMENT_RULE = {
     AssessmentKind.EXAM: "applicant_passed_exam",
     AssessmentKind.INTERVIEW: "applicant_passed_interview",
@@ -124,26 +122,6 @@ def equipment_items(service: ServiceVersion) -> list[tuple[str, str]]:
 def pass_mark_of(service: ServiceVersion, kind: str) -> Decimal:
     raw = ((service.parameters or {}).get(ASSESSMENT_RULE[AssessmentKind(kind)]) or {}).get("pass_mark")
     return Decimal(str(raw)) if raw is not None else DEFAULT_PASS_MARK
-
-
-def quota_rows_of(calls: Sequence[ApplicationCall]) -> dict[int, list[QuotaRow]]:
-    """Each call's districts with their places and how many are taken, for many calls in one query."""
-    rows: dict[int, list[QuotaRow]] = {call.pk: [] for call in calls}
-    if not calls:
-        return rows
-    quotas = (
-        CallQuota.objects.filter(call__in=list(calls))
-        .select_related("zone")
-        .annotate(
-            taken=Count(
-                "applications", filter=~Q(applications__case__outcome__in=RELEASED_OUTCOMES), distinct=True
-            )
-        )
-        .order_by("call_id", "zone__number")
-    )
-    for quota in quotas:
-        rows[quota.call_id].append(QuotaRow(quota=quota, taken=quota.taken))
-    return rows
 
 
 def call_phase(call: ApplicationCall, now: datetime) -> str:
@@ -257,7 +235,7 @@ def licensing_home(request: HttpRequest) -> HttpResponse:
         apply_url = f"{reverse('web:apply', args=[LICENCE_SERVICE])}?{query}"
         if not request.user.is_authenticated:
             signin_url = f"{reverse('web:signin')}?{urlencode({'next': apply_url})}"
-    rows = quota_rows_of(calls)
+    rows = calls_quota_rows(calls=list(calls))
     return render(
         request,
         "web/licensing_home.html",
@@ -285,7 +263,7 @@ def licence_calls(request: HttpRequest) -> HttpResponse:
     city = _city()
     now = timezone.now()
     calls = list(calls_public(city=city).prefetch_related(None)[:PUBLIC_CALLS_SHOWN])
-    rows = quota_rows_of(calls)
+    rows = calls_quota_rows(calls=list(calls))
     phases: dict[str, list[tuple[ApplicationCall, list[QuotaRow]]]] = {
         "open": [],
         "upcoming": [],
@@ -388,21 +366,10 @@ def register_office(request: HttpRequest, office_code: str) -> HttpResponse:
     city = _city()
     if _register_limited(request):
         return ratelimited(request, Ratelimited())
-    code = to_latin_digits(office_code).strip()
-    office = (
-        Office.objects.filter(city=city, code=code)
-        .exclude(licence_status=LicenceStatus.PENDING)
-        .select_related("zone")
-        .first()
-    )
-    if office is None:
-        raise Http404
-    # The register's own reading of the office (licence, standing, suspension), found by its code;
-    # offices whose names contain the code may come first, hence the generous bound.
-    found = register_search(city=city, query=code, today=local_today(), limit=OFFICE_LOOKUP_LIMIT)
-    row = next((r for r in found if r.office.pk == office.pk), None)
+    row = register_entry(city=city, code=to_latin_digits(office_code), today=local_today())
     if row is None:
         raise Http404
+    office = row.office
     return render(
         request,
         "web/register_office.html",

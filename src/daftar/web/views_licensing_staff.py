@@ -30,7 +30,7 @@ from daftar.licensing.models import (
     SiteVisit,
     SiteVisitPhoto,
 )
-from daftar.licensing.selectors import application_of
+from daftar.licensing.selectors import application_of, calls_quota_rows
 from daftar.licensing.services import (
     INSPECTOR_ROLES,
     LICENSING_ROLES,
@@ -53,7 +53,7 @@ from .forms_licensing import (
     domain_errors_to_form,
 )
 from .views_cases import case_page, domain_message
-from .views_licensing import call_phase, equipment_items, quota_rows_of, schema_title, user_of
+from .views_licensing import call_phase, equipment_items, schema_title, user_of
 
 staff_required = login_required(login_url="web:staff_signin")
 CALLS_SHOWN = 30
@@ -284,7 +284,7 @@ def _calls_page(
 ) -> HttpResponse:
     zones = list(zones_of(city=city))
     calls = list(ApplicationCall.objects.filter(city=city).order_by("-opens_at")[:CALLS_SHOWN])
-    rows = quota_rows_of(calls)
+    rows = calls_quota_rows(calls=list(calls))
     now = timezone.now()
     cancel_forms = cancel_forms or {}
     listed = [
