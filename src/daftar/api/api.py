@@ -27,6 +27,7 @@ def _mount_routers() -> None:
     from daftar.certificates.api import router as certificates_router
     from daftar.documents.api import router as documents_router
     from daftar.inquiries.api import router as agency_router
+    from daftar.licensing.api import router as licensing_router
 
     api.add_router("/catalog", catalog_router)
     api.add_router("/", cases_router)
@@ -35,6 +36,7 @@ def _mount_routers() -> None:
     api.add_router("/", billing_router)
     api.add_router("/", appointments_router)
     api.add_router("/agency", agency_router)
+    api.add_router("/", licensing_router)
 
 
 def error_response(

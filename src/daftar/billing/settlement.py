@@ -36,8 +36,7 @@ from typing import Any
 
 from django.db.models import F, Q, QuerySet, Sum
 from django.utils.translation import gettext_lazy as _
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
+from openpyxl.styles import Font
 
 from daftar.core.errors import InvalidValue
 from daftar.core.jalali import (
@@ -48,6 +47,7 @@ from daftar.core.jalali import (
     jalali_month_bounds,
 )
 from daftar.core.text import to_latin_digits
+from daftar.core.xlsx import rtl_sheet
 from daftar.offices.models import City, LicenceStatus, Office
 from daftar.offices.selectors import city_timezone
 
@@ -456,21 +456,12 @@ def settlement_xlsx(
     rows: list[SettlementRow], *, city: City, year: int, month: int, generated_at: datetime
 ) -> bytes:
     """One right-to-left sheet: a title row (city, month, when generated), headers, rows, totals."""
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = f"{year}-{month:02d}"
-    sheet.sheet_view.rightToLeft = True
     generated = format_jalali_datetime(generated_at, persian_digits=False)
-    sheet.append(
-        [f"تسویه ماهانه دفاتر — {city.name_fa} — {month_title(year, month)} — تهیه‌شده در {generated}"]
+    book, sheet = rtl_sheet(
+        sheet_title=f"{year}-{month:02d}",
+        heading=f"تسویه ماهانه دفاتر — {city.name_fa} — {month_title(year, month)} — تهیه‌شده در {generated}",
+        headers=EXPORT_HEADERS,
     )
-    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(EXPORT_HEADERS))
-    sheet.cell(row=1, column=1).font = Font(bold=True, size=13)
-    sheet.append(list(EXPORT_HEADERS))
-    for cell in sheet[2]:
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(wrap_text=True, vertical="center")
     for line in _export_rows(rows):
         sheet.append(line)
     last = sheet.max_row

@@ -188,17 +188,8 @@ def licence_renew(*, case: Case, actor: User | None) -> LicenceRenewal:
     today = local_today()
     start = max(today, licence.valid_until + timedelta(days=1))
     valid_until = _years_later(start, _valid_years(case))
-    certificate: Certificate = certificate_issue(
-        case=case,
-        actor=actor,
-        extra_fields=licence_certificate_fields(
-            number=licence.number,
-            office=licence.office,
-            zone=licence.zone,
-            valid_from=start,
-            valid_until=valid_until,
-        ),
-        valid_until=valid_until,
+    certificate = licence_certificate_issue(
+        licence=licence, case=case, actor=actor, valid_from=start, valid_until=valid_until
     )
     renewal = LicenceRenewal.objects.create(
         licence=licence,
@@ -213,3 +204,21 @@ def licence_renew(*, case: Case, actor: User | None) -> LicenceRenewal:
     if licence.office.licence_status == LicenceStatus.EXPIRED:
         office_licence_status_set(office=licence.office, status=LicenceStatus.ACTIVE, reason="تمدید مجوز")
     return renewal
+
+
+def licence_certificate_issue(
+    *, licence: OfficeLicence, case: Case, actor: User | None, valid_from: date, valid_until: date
+) -> Certificate:
+    """A new signed certificate of an existing licence for a period (renewal, a revocation overturned)."""
+    return certificate_issue(
+        case=case,
+        actor=actor,
+        extra_fields=licence_certificate_fields(
+            number=licence.number,
+            office=licence.office,
+            zone=licence.zone,
+            valid_from=valid_from,
+            valid_until=valid_until,
+        ),
+        valid_until=valid_until,
+    )

@@ -28,8 +28,7 @@ from django.utils.translation import gettext_lazy as _
 
 from daftar.accounts.models import User
 from daftar.cases.models import Case
-from daftar.certificates.models import Certificate
-from daftar.certificates.services import certificate_issue, certificate_revoke
+from daftar.certificates.services import certificate_revoke
 from daftar.core.errors import Conflict, Forbidden, InvalidValue
 from daftar.core.jalali import format_jalali_date, local_today, tehran_date
 from daftar.core.text import normalize_persian
@@ -37,7 +36,7 @@ from daftar.offices.models import LicenceStatus, Office
 from daftar.offices.services import office_licence_status_set
 from daftar.outbox.services import outbox_enqueue
 
-from .licences import licence_certificate_fields
+from .licences import licence_certificate_issue
 from .models import (
     SANCTION_SEVERITY,
     Appeal,
@@ -533,17 +532,8 @@ def _licence_restore(*, office: Office, actor: User) -> None:
     fields = ["revoked_at"]
     case, valid_from = _latest_case(licence)
     if licence.certificate is not None and licence.certificate.is_revoked and case is not None:
-        certificate: Certificate = certificate_issue(
-            case=case,
-            actor=actor,
-            extra_fields=licence_certificate_fields(
-                number=licence.number,
-                office=licence.office,
-                zone=licence.zone,
-                valid_from=valid_from,
-                valid_until=licence.valid_until,
-            ),
-            valid_until=licence.valid_until,
+        certificate = licence_certificate_issue(
+            licence=licence, case=case, actor=actor, valid_from=valid_from, valid_until=licence.valid_until
         )
         licence.certificate = certificate
         fields.append("certificate")

@@ -7,11 +7,9 @@ import io
 from collections.abc import Sequence
 from datetime import datetime
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
-
 from daftar.billing.settlement import month_title
 from daftar.core.jalali import format_jalali_datetime
+from daftar.core.xlsx import rtl_sheet
 from daftar.offices.models import City
 
 from .performance import OfficePerformance
@@ -60,21 +58,12 @@ def performance_xlsx(
 ) -> bytes:
     """A title row (city, month, when generated), the headers, then one row per office in the order
     given; a figure without a value (no case closed, none rated) is an empty cell."""
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = f"{year}-{month:02d}"
-    sheet.sheet_view.rightToLeft = True
     generated = format_jalali_datetime(generated_at, persian_digits=False)
-    sheet.append(
-        [f"عملکرد دفاتر خدمات — {city.name_fa} — {month_title(year, month)} — تهیه‌شده در {generated}"]
+    book, sheet = rtl_sheet(
+        sheet_title=f"{year}-{month:02d}",
+        heading=f"عملکرد دفاتر خدمات — {city.name_fa} — {month_title(year, month)} — تهیه‌شده در {generated}",
+        headers=HEADERS,
     )
-    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(COLUMNS))
-    sheet.cell(row=1, column=1).font = Font(bold=True, size=13)
-    sheet.append(list(HEADERS))
-    for cell in sheet[2]:
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(wrap_text=True, vertical="center")
     for row in rows:
         sheet.append(_values(row))
     for line in sheet.iter_rows(min_row=3, max_row=sheet.max_row, max_col=len(COLUMNS)):
