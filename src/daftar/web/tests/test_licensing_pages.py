@@ -275,6 +275,23 @@ def test_revoked_and_expired_offices_say_so(office: Office) -> None:
     )
 
 
+def test_a_licence_registered_from_the_citys_records_shows_without_a_certificate_link(office: Office) -> None:
+    from daftar.licensing.records import licence_register_existing
+
+    licence_register_existing(
+        office=office,
+        holder=applicant().person,  # type: ignore[arg-type]
+        number="TEH-1401-0042",
+        valid_from=local_today() - timedelta(days=400),
+        valid_until=local_today() + timedelta(days=900),
+    )
+    response = Client().get(reverse("web:register_office", args=[office.code]))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "TEH-1401-0042" in html
+    assert "data-verify-link" not in html
+
+
 def test_a_pending_or_unknown_office_is_not_in_the_register(office: Office) -> None:
     Office.objects.filter(pk=office.pk).update(licence_status=LicenceStatus.PENDING)
     assert Client().get(reverse("web:register_office", args=[office.code])).status_code == 404
