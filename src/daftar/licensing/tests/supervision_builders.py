@@ -112,7 +112,13 @@ def licensed_office(
         pay=pay,
         capture=capture,
     )
-    case_act(case=case, action="approve", actor=licensing.officer, expected_version=case.version)
+    case_act(
+        case=case,
+        action="approve",
+        actor=licensing.officer,
+        expected_version=case.version,
+        reason="همه شرایط احراز شد؛ صدور مجوز تأیید می‌شود.",
+    )
     return OfficeLicence.objects.select_related("office__city", "certificate", "holder").get(application=case)
 
 

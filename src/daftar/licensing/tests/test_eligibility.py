@@ -313,5 +313,11 @@ def test_what_the_inspector_finds_fails_only_that_premises_rule_and_blocks_appro
     assert case.state == "decision"
     assert failed(case) == {rule: reason}
     with pytest.raises(Conflict) as caught:
-        case_act(case=case, action="approve", actor=licensing.officer, expected_version=case.version)
+        case_act(
+            case=case,
+            action="approve",
+            actor=licensing.officer,
+            expected_version=case.version,
+            reason="همه شرایط احراز شد؛ صدور مجوز تأیید می‌شود.",
+        )
     assert str(caught.value) == reason

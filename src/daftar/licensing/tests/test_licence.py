@@ -36,7 +36,13 @@ def licensed(
         pay=pay_case_bills,
         capture=django_capture_on_commit_callbacks,
     )
-    case_act(case=case, action="approve", actor=licensing.officer, expected_version=case.version)
+    case_act(
+        case=case,
+        action="approve",
+        actor=licensing.officer,
+        expected_version=case.version,
+        reason="همه شرایط احراز شد؛ صدور مجوز تأیید می‌شود.",
+    )
     return OfficeLicence.objects.select_related("office", "certificate", "holder").get(application=case)
 
 
@@ -272,3 +278,22 @@ def test_site_visit_photos_are_checked_by_content_and_nothing_is_kept_on_refusal
             latitude="35.76",
             longitude="51.43",
         )
+
+
+def test_the_decision_to_license_states_its_reasons(
+    licensing: Licensing, pay_case_bills: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from daftar.core.errors import InvalidValue
+
+    case = to_stage(
+        apply(licensing.application, applicant()),
+        "decision",
+        officer=licensing.officer,
+        inspector=licensing.inspector,
+        pay=pay_case_bills,
+        capture=django_capture_on_commit_callbacks,
+    )
+    with pytest.raises(InvalidValue) as caught:
+        case_act(case=case, action="approve", actor=licensing.officer, expected_version=case.version)
+    assert caught.value.code == "case.reason_required"
+    assert not OfficeLicence.objects.exists()

@@ -87,7 +87,13 @@ def test_an_application_in_an_open_call_becomes_an_active_office_that_files_its_
     case.refresh_from_db()
     assert case.state == "decision"
 
-    case = case_act(case=case, action="approve", actor=officer, expected_version=case.version)
+    case = case_act(
+        case=case,
+        action="approve",
+        actor=officer,
+        expected_version=case.version,
+        reason="همه شرایط احراز شد؛ صدور مجوز تأیید می‌شود.",
+    )
     assert case.state == "licensed"
     licence = OfficeLicence.objects.select_related("office", "certificate").get(application=case)
     office = licence.office

@@ -102,5 +102,11 @@ def licensed(
             longitude="51.4302",
         )
     case.refresh_from_db()
-    case = case_act(case=case, action="approve", actor=officer, expected_version=case.version)
+    case = case_act(
+        case=case,
+        action="approve",
+        actor=officer,
+        expected_version=case.version,
+        reason="همه شرایط احراز شد؛ صدور مجوز تأیید می‌شود.",
+    )
     return OfficeLicence.objects.select_related("office", "certificate").get(application=case)
