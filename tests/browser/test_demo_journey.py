@@ -47,7 +47,7 @@ def test_citizen_opens_home_signs_in_by_otp_and_finds_an_open_office(
     page.goto(base + "/")
     expect(page.locator("html")).to_have_attribute("dir", "rtl")
     expect(page.locator("html")).to_have_attribute("lang", "fa")
-    expect(page.locator(".family")).to_have_count(11)
+    expect(page.locator(".family")).to_have_count(12)
     screenshot(page, "home")
 
     page.get_by_role("link", name="ورود", exact=True).click()

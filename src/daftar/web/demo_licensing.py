@@ -32,7 +32,7 @@ from daftar.offices.services import office_licence_status_set
 from .demo_cases import _sample_pdf
 
 HOLDER_NAMES = ("رضا", "مینا", "کاوه", "لیلا", "بهرام", "شیرین", "آرش", "نسرین", "پرویز", "مهسا")
-APPLICANT_MOBILE = "09127654321"
+APPLICANT_MOBILE = "09127650000"
 CALL_DISTRICTS = {4: 2, 5: 1, 22: 3}
 
 

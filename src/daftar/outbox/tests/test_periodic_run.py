@@ -28,6 +28,8 @@ def test_the_beat_schedule_runs_every_periodic_job_on_its_interval(
         "billing.reconcile_payments": 300.0,
         "appointments.mark_no_shows": 900.0,
         "appointments.remind": 86400.0,
+        "licensing.sanctions_due": 3600.0,
+        "licensing.licences_daily": 86400.0,
     }
 
 
