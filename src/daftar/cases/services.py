@@ -56,9 +56,16 @@ case_filed = Signal()
 
 @dataclass(frozen=True)
 class Location:
-    latitude: Decimal
-    longitude: Decimal
+    """Where the case is: a point on the map and its address; services whose location mode is
+    ``point_or_address`` also take an address alone (a citizen report without a map)."""
+
+    latitude: Decimal | None
+    longitude: Decimal | None
     address: str = ""
+
+    @property
+    def has_point(self) -> bool:
+        return self.latitude is not None and self.longitude is not None
 
 
 # --- timeline ------------------------------------------------------------------------------------
@@ -200,10 +207,18 @@ def _check_filer(
 
 
 def _check_location(service: ServiceVersion, location: Location | None) -> None:
-    if service.location == "required" and location is None:
+    if service.location == "required" and (location is None or not location.has_point):
         raise InvalidValue(
             "case.location_required",
             _("This service needs the location on the map."),
+            fields={"location": [_("This field is required.")]},
+        )
+    if service.location == "point_or_address" and (
+        location is None or not (location.has_point or location.address.strip())
+    ):
+        raise InvalidValue(
+            "case.location_required",
+            _("Mark the place on the map or write its address."),
             fields={"location": [_("This field is required.")]},
         )
 
@@ -271,11 +286,12 @@ def case_file(
             due_date=working_days_add(city=city, start=today, days=service.sla_working_days),
         )
         if location is not None:
-            case.latitude, case.longitude = location.latitude, location.longitude
             case.address = normalize_persian(location.address, multiline=True)
-            case.zone = zone_for_point(
-                city=city, latitude=float(location.latitude), longitude=float(location.longitude)
-            )
+            if location.latitude is not None and location.longitude is not None:
+                case.latitude, case.longitude = location.latitude, location.longitude
+                case.zone = zone_for_point(
+                    city=city, latitude=float(location.latitude), longitude=float(location.longitude)
+                )
         start = workflow.state(workflow.start)
         case.waiting_on = _waiting_on(workflow, workflow.start, escalated=False)
         if start.sla_working_days is not None:

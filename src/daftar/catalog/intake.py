@@ -8,6 +8,7 @@ and stored, so a renewal code typed with Persian digits and one typed with Latin
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
@@ -15,7 +16,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import SchemaError, ValidationError
 
 from daftar.core.errors import InvalidValue
-from daftar.core.jalali import format_jalali_date, parse_jalali_date
+from daftar.core.jalali import TEHRAN, format_jalali_date, parse_jalali_date, parse_jalali_datetime
 from daftar.core.plates import validate_car_plate
 from daftar.core.text import digits_only, normalize_persian, to_latin_digits
 from daftar.core.validators import (
@@ -26,7 +27,7 @@ from daftar.core.validators import (
     validate_sheba,
 )
 
-FIELD_TYPES = ("string", "integer", "number", "boolean")
+FIELD_TYPES = ("string", "integer", "number", "boolean", "array")
 
 
 def _renewal_code(value: str) -> str:
@@ -40,6 +41,19 @@ def _jalali_date(value: str) -> str:
     return format_jalali_date(parse_jalali_date(value), persian_digits=False)
 
 
+def _datetime(value: str) -> str:
+    """A moment, typed in Jalali («1405/09/01 14:30», Tehran time) or ISO-8601 with an offset (as
+    Open311 clients send it); stored as ISO-8601 with Tehran's offset, to the minute."""
+    text = value.strip()
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        moment = parse_jalali_datetime(text)
+    if moment.tzinfo is None:
+        raise InvalidValue("datetime.offset", _("Give the time with its time zone offset, e.g. +03:30."))
+    return moment.astimezone(TEHRAN).replace(second=0, microsecond=0).isoformat()
+
+
 # Each format normalises a value to its stored form, or raises InvalidValue with a Persian message.
 FORMATS: dict[str, Callable[[str], str]] = {
     "national_code": validate_national_code,
@@ -49,6 +63,7 @@ FORMATS: dict[str, Callable[[str], str]] = {
     "sheba": validate_sheba,
     "car_plate": validate_car_plate,
     "jalali_date": _jalali_date,
+    "datetime": _datetime,
     "renewal_code": _renewal_code,
 }
 
@@ -84,8 +99,14 @@ def schema_problems(schema: Any) -> list[str]:
         fmt = spec.get("format")
         if fmt is not None and fmt not in FORMATS and fmt not in ("email",):
             problems.append(f"field {name!r}: unknown format {fmt!r}")
+        if spec.get("type") == "array":
+            # Only a choice of several listed values (a multi-select): items are strings from an enum.
+            items = spec.get("items") or {}
+            if items.get("type") != "string" or not items.get("enum"):
+                problems.append(f"field {name!r}: an array's items must be strings from an enum")
+        choices = spec.get("enum") or (spec.get("items") or {}).get("enum") or []
         titles = spec.get("x-enum-titles")
-        if titles is not None and len(titles) != len(spec.get("enum") or []):
+        if titles is not None and len(titles) != len(choices):
             problems.append(f"field {name!r}: x-enum-titles must give one title per enum value")
     return problems
 
@@ -101,15 +122,30 @@ def with_field_order(schema: Mapping[str, Any]) -> dict[str, Any]:
     return {**schema, "x-order": field_order(schema)}
 
 
+def enum_choices(spec: Mapping[str, Any]) -> list[Any]:
+    """The values a field may take: its enum, or its items' enum for a multi-select (array)."""
+    return list(spec.get("enum") or (spec.get("items") or {}).get("enum") or [])
+
+
 def enum_title(spec: Mapping[str, Any], value: Any) -> str:
-    """The Persian label of an enum value (the value itself when the schema gives none)."""
-    values, titles = spec.get("enum") or [], spec.get("x-enum-titles") or []
+    """The Persian label of an enum value (the value itself when the schema gives none); a
+    multi-select's values joined with the Persian comma."""
+    if isinstance(value, list):
+        return "، ".join(enum_title(spec, item) for item in value)
+    values, titles = enum_choices(spec), spec.get("x-enum-titles") or []
     if value in values and len(titles) == len(values):
         return str(titles[values.index(value)])
     return str(value)
 
 
 def _normalise(spec: Mapping[str, Any], value: Any) -> Any:
+    if spec.get("type") == "array":
+        items = [value] if isinstance(value, str) else value
+        if isinstance(items, list | tuple):
+            # The same choice twice is one choice; an empty selection is no answer.
+            chosen = [str(item).strip() for item in items if str(item).strip()]
+            return list(dict.fromkeys(chosen)) or None
+        return value
     if isinstance(value, str):
         # Digits are stored Latin so "۱۲۳" typed at one office and "123" at another match in search.
         value = to_latin_digits(normalize_persian(value, multiline=spec.get("x-multiline", False) is True))

@@ -103,6 +103,8 @@ class ServiceVersion(models.Model):
     filing_guards = models.JSONField(_("filing checks"), default=list, blank=True)
     # Parameters of the service's rules, by rule name (pass marks, required items …): data, versioned.
     parameters = models.JSONField(_("rule parameters"), default=dict, blank=True)
+    # How the service appears to Open311 GeoReport v2 clients ({group, keywords, defer}); empty: not offered.
+    open311 = models.JSONField(_("Open311"), default=dict, blank=True)
     # The whole, expanded workflow definition (shared states included), so a case never depends on
     # a template that may change later.
     workflow = models.JSONField(_("workflow"))

@@ -33,7 +33,7 @@ data_loaders: Registry[Callable[[Path], int]] = Registry("catalogue data loader"
 SERVICE_CODE = re.compile(r"[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*")
 DOCUMENT_TYPES = ("application/pdf", "image/jpeg", "image/png")
 MAX_DOCUMENT_MB = 20
-LOCATION_MODES = ("none", "optional", "required")
+LOCATION_MODES = ("none", "optional", "required", "point_or_address")
 LINK_KINDS = ("property", "business", "vehicle", "office")
 OUTPUT_KINDS = ("certificate", "permit", "licence", "receipt", "answer")
 
@@ -165,6 +165,35 @@ def _normalised_documents(documents: list[Mapping[str, Any]]) -> list[dict[str, 
     return result
 
 
+def _open311_problems(spec: Any) -> list[str]:
+    """An Open311 listing: ``{group: text, keywords: [text], defer: bool}``, all optional."""
+    if not isinstance(spec, Mapping):
+        return ["open311 must be a mapping (group, keywords, defer)"]
+    problems = [f"open311: unknown key {key!r}" for key in spec if key not in ("group", "keywords", "defer")]
+    if "group" in spec and not isinstance(spec["group"], str):
+        problems.append("open311.group must be text")
+    keywords = spec.get("keywords", [])
+    if not isinstance(keywords, list) or any(not isinstance(k, str) for k in keywords):
+        problems.append("open311.keywords must be a list of words")
+    if not isinstance(spec.get("defer", False), bool):
+        problems.append("open311.defer must be true or false")
+    return problems
+
+
+def _reopen_problems(spec: Any, workflow: Mapping[str, Any]) -> list[str]:
+    """``parameters.reopen: {days: N, to: state}``: a resolved case may be reopened for N days."""
+    if spec is None:
+        return []
+    days, target = spec.get("days"), spec.get("to")
+    problems = []
+    if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= 365:
+        problems.append("parameters.reopen.days must be a whole number of days from 1 to 365")
+    state = (workflow.get("states") or {}).get(target)
+    if state is None or state.get("terminal"):
+        problems.append(f"parameters.reopen.to must be an open state of the workflow, not {target!r}")
+    return problems
+
+
 def service_entry_compile(
     entry: Mapping[str, Any], *, workflows: Mapping[str, Any], categories: Mapping[str, ServiceCategory]
 ) -> dict[str, Any]:
@@ -230,6 +259,8 @@ def service_entry_compile(
     if not isinstance(parameters, Mapping) or any(not isinstance(v, Mapping) for v in parameters.values()):
         problems.append("parameters must map rule names to mappings of values")
         parameters = {}
+    open311 = entry.get("open311") or {}
+    problems += _open311_problems(open311)
     raw_workflow = entry.get("workflow")
     workflow_name = ""
     if isinstance(raw_workflow, str):
@@ -243,6 +274,8 @@ def service_entry_compile(
             workflow = workflow_compile(raw_workflow, label=f"workflow {workflow_name or '(inline)'}")
         except DefinitionError as exc:
             problems += [f"{exc.label}: {problem}" for problem in exc.problems]
+    if workflow is not None:
+        problems += _reopen_problems(parameters.get("reopen"), workflow)
     if problems:
         raise _problems_error(label, problems)
     assert category is not None
@@ -265,6 +298,7 @@ def service_entry_compile(
         "output": output,
         "filing_guards": list(filing_guards),
         "parameters": {str(k): dict(v) for k, v in parameters.items()},
+        "open311": dict(open311) if isinstance(open311, Mapping) else {},
         "workflow": workflow,
         "workflow_name": workflow_name,
         "workflow_source": dict(raw_workflow or {}),
@@ -432,6 +466,7 @@ def service_version_entry(version: ServiceVersion) -> dict[str, Any]:
         "output": dict(version.output),
         "filing_guards": list(version.filing_guards),
         "parameters": dict(version.parameters),
+        "open311": dict(version.open311),
         "workflow": dict(version.workflow_source),
     }
 
@@ -482,6 +517,7 @@ def service_version_new_draft(*, version: ServiceVersion) -> ServiceVersion:
         "output",
         "filing_guards",
         "parameters",
+        "open311",
         "workflow",
         "workflow_name",
         "workflow_source",

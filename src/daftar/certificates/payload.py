@@ -109,7 +109,7 @@ def field_text(spec: dict[str, Any], value: Any) -> str:
     """A value as printed: an enum by its Persian title, yes/no in Persian, numbers without floats."""
     if isinstance(value, list):
         return "، ".join(field_text(spec, item) for item in value)
-    enum = spec.get("enum")
+    enum = spec.get("enum") or (spec.get("items") or {}).get("enum")
     titles = spec.get("x-enum-titles")
     if isinstance(enum, list) and isinstance(titles, list) and value in enum:
         index = enum.index(value)

@@ -34,7 +34,7 @@ class IntakeRow:
 
 
 def _shown(spec: Mapping[str, Any], value: Any) -> str:
-    if spec.get("enum"):
+    if spec.get("enum") or spec.get("type") == "array":
         return enum_title(spec, value)
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
@@ -59,7 +59,13 @@ def schema_rows(schema: Mapping[str, Any], data: Mapping[str, Any]) -> list[Inta
             continue
         label = pick(str(spec.get("title") or name), str(spec.get("x-title-en") or ""))
         ltr = spec.get("format") in LTR_FORMATS or spec.get("type") in ("integer", "number")
-        rows.append(IntakeRow(label=label, value=_shown(spec, value), ltr=bool(ltr and not spec.get("enum"))))
+        rows.append(
+            IntakeRow(
+                label=label,
+                value=_shown(spec, value),
+                ltr=bool(ltr and not (spec.get("enum") or spec.get("type") == "array")),
+            )
+        )
     return rows
 
 

@@ -22,7 +22,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
 from daftar.cases.services import Location
-from daftar.catalog.intake import field_order
+from daftar.catalog.intake import enum_choices, field_order
 from daftar.catalog.models import ServiceVersion
 from daftar.core.errors import DomainError
 from daftar.core.i18n import pick
@@ -111,6 +111,16 @@ def schema_field(name: str, spec: Mapping[str, Any], *, required: bool) -> forms
     help_text = str(spec.get("description") or "")
     kind = spec.get("type", "string")
     common: dict[str, Any] = {"label": label, "help_text": help_text, "required": required}
+    if kind == "array":  # a multi-select: one checkbox per listed value
+        values = enum_choices(spec)
+        titles = list(spec.get("x-enum-titles") or [])
+        if len(titles) != len(values):
+            titles = [str(value) for value in values]
+        return forms.MultipleChoiceField(
+            choices=[(str(v), str(t)) for v, t in zip(values, titles, strict=True)],
+            widget=forms.CheckboxSelectMultiple,
+            **common,
+        )
     if spec.get("enum"):
         values = list(spec["enum"])
         titles = list(spec.get("x-enum-titles") or [])
@@ -186,7 +196,9 @@ class SchemaForm(DescribedForm):
                 continue
             if value is None or value == "":
                 continue
-            if isinstance(field, forms.ChoiceField):
+            if isinstance(field, forms.MultipleChoiceField):
+                data[name] = list(value)
+            elif isinstance(field, forms.ChoiceField):
                 data[name] = self._enum_value(name, value)
             elif isinstance(value, Decimal):
                 data[name] = int(value) if value == value.to_integral_value() else float(value)
@@ -233,7 +245,7 @@ class IntakeForm(SchemaForm):
             code = str(spec["code"])
             self.document_codes.append(code)
             self.fields[DOCUMENT_PREFIX + code] = self._document_field(spec)
-        self.has_location = service.location in ("optional", "required")
+        self.has_location = service.location in ("optional", "required", "point_or_address")
         if self.has_location:
             needed = service.location == "required"
             self.fields[LATITUDE] = PersianDecimalField(
@@ -317,9 +329,13 @@ class IntakeForm(SchemaForm):
         if not self.has_location:
             return None
         lat, lon = self.cleaned_data.get(LATITUDE), self.cleaned_data.get(LONGITUDE)
+        address = self.cleaned_data.get(ADDRESS) or ""
         if lat is None or lon is None:
+            # A report may give its address alone; the service says whether that is enough.
+            if self.service.location == "point_or_address" and address.strip():
+                return Location(latitude=None, longitude=None, address=address)
             return None
-        return Location(latitude=lat, longitude=lon, address=self.cleaned_data.get(ADDRESS) or "")
+        return Location(latitude=lat, longitude=lon, address=address)
 
     def uploads(self) -> list[tuple[str, UploadedFile]]:
         """(requirement code, file) for each document chosen, in catalogue order."""
