@@ -9,6 +9,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("api/v1/", api.urls),
     path("api/v1/<path:rest>", not_found),
     path("captcha/", include("captcha.urls")),
+    path("open311/", include("daftar.open311.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("daftar.documents.urls")),
     path("", include("daftar.certificates.urls")),

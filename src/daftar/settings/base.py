@@ -66,11 +66,13 @@ INSTALLED_APPS = [
     "daftar.inquiries",
     "daftar.fees",
     "daftar.licensing",
+    "daftar.complaints",
     "daftar.reports",
     # simulators of outside parties (the sandbox bank), for the demo and tests; off in production
     "daftar.simulators.bank",
     # faces
     "daftar.api",
+    "daftar.open311",
     "daftar.web",
 ]
 

@@ -16,6 +16,8 @@ urlpatterns = [
     path("", include("daftar.web.urls_supervision")),
     path("", include("daftar.web.urls_hours")),
     path("", include("daftar.web.urls_performance")),
+    # citizens' reports and complaints: the staff list and map
+    path("", include("daftar.web.urls_reports")),
     path("offices/", views.office_finder, name="offices"),
     path("signin/", views.signin, name="signin"),
     path("signin/code/", views.signin_verify, name="signin_verify"),

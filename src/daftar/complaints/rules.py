@@ -1,0 +1,1 @@
+"""What complaints registers with the engine (routing at filing)."""
