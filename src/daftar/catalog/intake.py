@@ -105,6 +105,9 @@ def schema_problems(schema: Any) -> list[str]:
             if items.get("type") != "string" or not items.get("enum"):
                 problems.append(f"field {name!r}: an array's items must be strings from an enum")
         choices = spec.get("enum") or (spec.get("items") or {}).get("enum") or []
+        if (spec.get("type") in ("string", "array")) and any(not isinstance(c, str) for c in choices):
+            # YAML reads a bare off/no/yes as a boolean: such a choice could never be picked.
+            problems.append(f"field {name!r}: every choice must be text (quote values such as 'off')")
         titles = spec.get("x-enum-titles")
         if titles is not None and len(titles) != len(choices):
             problems.append(f"field {name!r}: x-enum-titles must give one title per enum value")

@@ -91,7 +91,7 @@ class ServiceVersion(models.Model):
     department = models.CharField(_("department"), max_length=48)
     channels = models.JSONField(_("channels"), default=list)
     sla_working_days = models.PositiveSmallIntegerField(_("overall deadline (working days)"))
-    location = models.CharField(_("location"), max_length=10, default="none")
+    location = models.CharField(_("location"), max_length=20, default="none")
     links = models.JSONField(_("record links"), default=dict, blank=True)
     intake_schema = models.JSONField(_("intake schema"))
     documents = models.JSONField(_("required documents"), default=list, blank=True)

@@ -38,6 +38,8 @@ LINK_KINDS = ("property", "business", "vehicle", "office")
 OUTPUT_KINDS = ("certificate", "permit", "licence", "receipt", "answer")
 
 CATEGORY_FIELDS = ("name", "description", "examples")
+# Entry keys added after the first services were published (see the content hash).
+LATER_KEYS = ("filing_guards", "parameters", "open311")
 
 
 def _bilingual(entry: dict[str, Any], field: str, code: str) -> tuple[Any, Any]:
@@ -305,8 +307,11 @@ def service_entry_compile(
     }
     if not values["department"]:
         raise _problems_error(label, ["no department: give one or set the category's department"])
+    # Keys the catalogue gained after services were first published count only when used, so a
+    # published version that does not use them keeps its hash (and stays loadable) after an upgrade.
+    hashed = {key: value for key, value in values.items() if value or key not in LATER_KEYS}
     values["content_hash"] = hashlib.sha256(
-        json.dumps(values, sort_keys=True, ensure_ascii=False).encode()
+        json.dumps(hashed, sort_keys=True, ensure_ascii=False).encode()
     ).hexdigest()
     return {"code": code, "number": number, "category": category, "values": values}
 

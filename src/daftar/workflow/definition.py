@@ -202,19 +202,21 @@ class _Compiler:
             clock = "running"
         if terminal and (actions or autos):
             self.problem(f"state {name!r}: a terminal state cannot have actions")
-        return {
+        compiled = {
             "name": _names(spec.get("name"), name),
             "terminal": terminal,
             "outcome": outcome if terminal else None,
             "sla_working_days": sla,
             "clock": clock,
             "escalate_to": escalate,
-            "waiting_on": waiting_on,
             "effects_on_enter": _str_list(spec.get("effects_on_enter")),
             "auto": autos,
             "actions": actions,
             "shared": False,
         }
+        if waiting_on:  # only when used, so definitions published before it keep their hash
+            compiled["waiting_on"] = waiting_on
+        return compiled
 
     def compile(self) -> dict[str, Any]:
         raw_states = self.raw.get("states")

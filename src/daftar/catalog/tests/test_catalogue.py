@@ -181,3 +181,29 @@ def test_every_shipped_family_file_parses_strictly() -> None:
         assert "ي" not in path.read_text(encoding="utf-8")
         assert "ك" not in path.read_text(encoding="utf-8")
     assert yaml.safe_load((CATALOG / "workflows.yaml").read_text(encoding="utf-8"))
+
+
+def test_a_published_service_keeps_its_content_hash_across_upgrades(categories: Any) -> None:
+    """Hashes of two shipped versions as the release before licensing computed them: keys the
+    catalogue gained since (filing checks, parameters, open311, a state's waiting_on) must not change
+    the hash of a version that does not use them, or upgrading would refuse the shipped catalogue."""
+    import yaml
+
+    from daftar.catalog.services import service_entry_compile
+
+    workflows = yaml.safe_load((CATALOG / "workflows.yaml").read_text(encoding="utf-8"))
+    categories_by_code = {c.code: c for c in ServiceCategory.objects.all()}
+    expected = {
+        (
+            "urban_services.yaml",
+            "urban.burial_permit",
+        ): "d78f13bb150585e1a92f906df23cb9fad2744db3fe9f741a1dfb3152edb10907",
+        ("building_permits.yaml", "building.new_construction_permit"): (
+            "01092699bc9766083d88e4e844857d11af994eafe01d8ad6877a3bcbb9f4089c"
+        ),
+    }
+    for (file_name, code), digest in expected.items():
+        entries = yaml.safe_load((CATALOG / file_name).read_text(encoding="utf-8"))
+        entry = next(item for item in entries if item["code"] == code)
+        compiled = service_entry_compile(entry, workflows=workflows, categories=categories_by_code)
+        assert compiled["values"]["content_hash"] == digest, code
