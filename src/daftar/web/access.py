@@ -9,6 +9,7 @@ from django.contrib.auth.models import AnonymousUser
 from daftar.accounts.models import User
 from daftar.accounts.roles import ROLE_BY_CODE, Role, Scope
 from daftar.billing.selectors import FINANCE_ROLES
+from daftar.complaints.selectors import REPORT_ROLES
 from daftar.inquiries.selectors import agencies_of_user
 from daftar.offices.models import Office
 from daftar.offices.selectors import offices_staff_of
@@ -50,6 +51,7 @@ def nav_flags(*, user: User | AnonymousUser) -> dict[str, Any]:
     finance = any(a.office is None and a.role in FINANCE_ROLES for a in assignments)
     supervision = any(a.office is None and a.role in SUPERVISION_ROLES for a in assignments)
     office_manager = any(a.office is not None and a.role == Role.OFFICE_MANAGER.value for a in assignments)
+    reports = any(a.office is None and a.role in REPORT_ROLES for a in assignments)
     return {
         "desk": desk,
         "inbox": inbox,
@@ -58,4 +60,5 @@ def nav_flags(*, user: User | AnonymousUser) -> dict[str, Any]:
         "finance": finance,
         "supervision": supervision,
         "office_manager": office_manager,
+        "reports": reports,
     }

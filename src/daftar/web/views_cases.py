@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from daftar.accounts.models import User
 from daftar.billing.selectors import bills_of_case
+from daftar.cases.followup import case_note_add, case_reopen
 from daftar.cases.models import Case
 from daftar.cases.selectors import (
     case_actions_for,
@@ -42,8 +43,10 @@ from daftar.workflow.definition import APPLICANT
 
 from .case_display import intake_rows, page_query, timeline
 from .forms_cases import CaseActionForm, DocumentReviewForm, DocumentUploadForm, RatingForm
+from .forms_reports import CaseNoteForm, CaseReopenForm
 from .inquiry_display import inquiry_rows
 from .views_licensing import licence_panel
+from .views_reports import case_followup
 
 INBOX_PAGE_SIZE = 50
 UPLOADER_ROLES = frozenset({APPLICANT, "office_operator", "office_manager"})
@@ -92,6 +95,10 @@ def _case_page(
     can_rate = APPLICANT in roles and case.closed_at is not None and case.rating is None
     # A licence application's eligibility panel (web/_licence_panel.html; forms in views_licensing_staff).
     licence = licence_panel(case=case, roles=roles, forms=extra.pop("licence_forms", None))
+    # A report's follow-up forms and duplicates panel (web/_case_followup.html, _duplicates.html).
+    followup = case_followup(
+        case=case, roles=roles, user=_user(request), forms=extra.pop("followup_forms", None)
+    )
     context: dict[str, Any] = {
         "nav": "cases",
         "case": case,
@@ -111,6 +118,7 @@ def _case_page(
         "bills": list(bills_of_case(case_id=case.pk)),
         "money_unit": settings.DAFTAR_MONEY_UNIT,
         "licence": licence,
+        **followup,
         "error": error,
         **extra,
     }
@@ -255,6 +263,75 @@ def case_rate_view(request: HttpRequest, tracking_code: str) -> HttpResponse:
     except DomainError as exc:
         return _case_page(request, tracking_code, status=exc.status, error=domain_message(exc))
     return _done(request, case, _("Thank you for your rating."))
+
+
+def _followup_refused(
+    request: HttpRequest, tracking_code: str, exc: DomainError, *, form_name: str, form: Any
+) -> HttpResponse:
+    """The case page again with the follow-up form that was refused, the text the person typed kept
+    and the service's message beside the field it names; a reopen form carries the case's current
+    version, so a second try after a conflict acts on what the page now shows."""
+    if isinstance(form, CaseReopenForm):
+        fresh, _roles = _case_or_404(request, tracking_code)
+        form = CaseReopenForm({"expected_version": fresh.version, "reason": form.cleaned_data["reason"]})
+        form.is_valid()
+    field = "text" if "text" in form.fields else "reason"
+    for message in exc.field_messages().get("text", []):
+        form.add_error(field, message)
+    return _case_page(
+        request, tracking_code, status=exc.status, error=domain_message(exc), followup_forms={form_name: form}
+    )
+
+
+@login_required
+@require_POST
+def case_note_view(request: HttpRequest, tracking_code: str) -> HttpResponse:
+    """The applicant adds information to their open case (a note on the public timeline)."""
+    case, roles = _case_or_404(request, tracking_code)
+    if APPLICANT not in roles:
+        raise PermissionDenied
+    form = CaseNoteForm(request.POST)
+    if not form.is_valid():
+        return _case_page(
+            request,
+            tracking_code,
+            status=400,
+            error=_("The form was incomplete; try again."),
+            followup_forms={"note_form": form},
+        )
+    try:
+        case_note_add(case=case, actor=_user(request), text=form.cleaned_data["text"])
+    except DomainError as exc:
+        return _followup_refused(request, tracking_code, exc, form_name="note_form", form=form)
+    return _done(request, case, _("Your information was added to the case."))
+
+
+@login_required
+@require_POST
+def case_reopen_view(request: HttpRequest, tracking_code: str) -> HttpResponse:
+    """The applicant reopens their resolved case within its service's window, with a reason."""
+    case, roles = _case_or_404(request, tracking_code)
+    if APPLICANT not in roles:
+        raise PermissionDenied
+    form = CaseReopenForm(request.POST)
+    if not form.is_valid():
+        return _case_page(
+            request,
+            tracking_code,
+            status=400,
+            error=_("The form was incomplete; try again."),
+            followup_forms={"reopen_form": form},
+        )
+    try:
+        case_reopen(
+            case=case,
+            actor=_user(request),
+            reason=form.cleaned_data["reason"],
+            expected_version=form.cleaned_data["expected_version"],
+        )
+    except DomainError as exc:
+        return _followup_refused(request, tracking_code, exc, form_name="reopen_form", form=form)
+    return _done(request, case, _("The case was reopened; it is being handled again."))
 
 
 @staff_required
