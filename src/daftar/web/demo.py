@@ -20,6 +20,7 @@ from daftar.offices.services import staff_assign
 from .demo_agencies import demo_agencies_load
 from .demo_cases import demo_cases_load
 from .demo_licensing import demo_licensing_load
+from .demo_reports import demo_reports_load
 from .demo_money import demo_money_load
 
 DEMO_PASSWORD_ENV = "DAFTAR_DEMO_PASSWORD"  # noqa: S105 - the variable's name
@@ -101,6 +102,7 @@ def demo_load(*, city_file: Path, catalog_dir: Path) -> DemoSummary:
     if office is not None and citizen.person is not None:  # the demo city file has active offices
         demo_cases_load(office=office, applicant=citizen.person, staff=staff)
     demo_licensing_load(city=city, staff=staff, office=office)
+    demo_reports_load(city=city, staff=staff, citizen=citizen)
     return DemoSummary(
         city=city.name_fa,
         districts=city.zones.count(),
