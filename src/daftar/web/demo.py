@@ -20,8 +20,8 @@ from daftar.offices.services import staff_assign
 from .demo_agencies import demo_agencies_load
 from .demo_cases import demo_cases_load
 from .demo_licensing import demo_licensing_load
-from .demo_reports import demo_reports_load
 from .demo_money import demo_money_load
+from .demo_reports import demo_reports_load
 
 DEMO_PASSWORD_ENV = "DAFTAR_DEMO_PASSWORD"  # noqa: S105 - the variable's name
 # Published in README.md; demo_load refuses to run with DEBUG off.
