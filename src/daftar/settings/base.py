@@ -358,6 +358,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
         "schedule": 24 * 60 * 60.0,
         "options": {"expires": 60 * 60.0},
     },
+    # Open311 requests whose filing was deferred (or failed) are filed again.
+    "open311-file-pending": {
+        "task": "open311.file_pending",
+        "schedule": 300.0,
+        "options": {"expires": 240.0},
+    },
     # Online payments whose payer never came back, or whose verify call failed, are verified again.
     "billing-reconcile-payments": {
         "task": "billing.reconcile_payments",

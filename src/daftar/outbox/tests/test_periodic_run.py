@@ -30,6 +30,7 @@ def test_the_beat_schedule_runs_every_periodic_job_on_its_interval(
         "appointments.remind": 86400.0,
         "licensing.sanctions_due": 3600.0,
         "licensing.licences_daily": 86400.0,
+        "open311.file_pending": 300.0,
     }
 
 
