@@ -44,8 +44,9 @@ class ApplicantIn(Schema):
 
 
 class LocationIn(Schema):
-    latitude: Decimal
-    longitude: Decimal
+    # Both or neither: an address alone is enough for services whose location is point_or_address.
+    latitude: Decimal | None = None
+    longitude: Decimal | None = None
     address: str = ""
 
 

@@ -166,3 +166,26 @@ def test_an_open_or_rejected_case_cannot_be_reopened_and_staff_cannot_reopen(
     resolved = _resolve(report, reviewer_user)
     with pytest.raises(Forbidden):
         case_reopen(case=resolved, actor=reviewer_user, reason="دوباره", expected_version=resolved.version)
+
+
+def test_the_api_files_a_report_with_an_address_alone_and_refuses_one_without_any_location(
+    excavation: Any, city: Any, citizen_user: Any, client: Any
+) -> None:
+    import json
+
+    from daftar.accounts.services import api_token_create
+
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {api_token_create(user=citizen_user, name='t').secret}"}
+    body = {
+        "service": "report.open_excavation",
+        "channel": "online",
+        "data": {"hazards": ["water"], "description": "آب‌گرفتگی در گودال"},
+        "location": {"address": "تهران، خیابان شریعتی"},
+    }
+    filed = client.post("/api/v1/cases", json.dumps(body), content_type="application/json", **auth)
+    assert filed.status_code == 201, filed.content
+    assert Case.objects.get().address == "تهران، خیابان شریعتی"
+    body["location"] = {"address": ""}
+    refused = client.post("/api/v1/cases", json.dumps(body), content_type="application/json", **auth)
+    assert refused.status_code == 400
+    assert refused.json()["error"]["code"] == "case.location_required"
