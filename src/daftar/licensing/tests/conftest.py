@@ -37,3 +37,21 @@ def licensing(city: Any, zone: Any, categories: Any, tehran_tariffs: Any) -> Lic
         admin=municipal_user(city, "cityadmin1", Role.CITY_ADMINISTRATOR),
         call=open_call(city, zone, actor=officer),
     )
+
+
+@pytest.fixture
+def advance(licensing: Licensing, pay_case_bills: Any, django_capture_on_commit_callbacks: Any) -> Any:
+    """``advance(case, stage)``: move a passing application on to exam, interview, site_visit or decision."""
+    from .builders import to_stage
+
+    def move(case: Any, stage: str) -> Any:
+        return to_stage(
+            case,
+            stage,
+            officer=licensing.officer,
+            inspector=licensing.inspector,
+            pay=pay_case_bills,
+            capture=django_capture_on_commit_callbacks,
+        )
+
+    return move

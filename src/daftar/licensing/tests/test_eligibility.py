@@ -19,7 +19,7 @@ from daftar.core.errors import Conflict
 from daftar.licensing.eligibility import RULES, eligibility_of
 from daftar.offices.services import staff_assign
 
-from .builders import EQUIPMENT_ALL, applicant, apply, hold_assessment, to_stage, verify_documents, visit
+from .builders import EQUIPMENT_ALL, applicant, apply, hold_assessment, verify_documents, visit
 from .conftest import Licensing
 
 pytestmark = pytest.mark.django_db
@@ -47,17 +47,10 @@ def refused(licensing: Licensing, **changes: Any) -> str:
 
 
 def test_an_applicant_meeting_every_condition_passes_every_rule_at_the_decision(
-    licensing: Licensing, pay_case_bills: Any, django_capture_on_commit_callbacks: Any
+    licensing: Licensing, advance: Any
 ) -> None:
     case = apply(licensing.application, applicant())
-    case = to_stage(
-        case,
-        "decision",
-        officer=licensing.officer,
-        inspector=licensing.inspector,
-        pay=pay_case_bills,
-        capture=django_capture_on_commit_callbacks,
-    )
+    case = advance(case, "decision")
     assert set(states(case)) == set(RULES)
     assert set(states(case).values()) == {"passed"}
 
@@ -213,21 +206,14 @@ def test_documents_cannot_be_accepted_while_a_document_rule_fails(licensing: Lic
 )
 def test_a_score_below_the_pass_mark_fails_only_that_rule_and_closes_the_application(
     licensing: Licensing,
-    pay_case_bills: Any,
+    advance: Any,
     django_capture_on_commit_callbacks: Any,
     kind: str,
     rule: str,
     label: str,
 ) -> None:
     case = apply(licensing.application, applicant())
-    case = to_stage(
-        case,
-        kind,
-        officer=licensing.officer,
-        inspector=licensing.inspector,
-        pay=pay_case_bills,
-        capture=django_capture_on_commit_callbacks,
-    )
+    case = advance(case, kind)
     case = hold_assessment(case, kind, licensing.officer, django_capture_on_commit_callbacks, score="59.5")
     assert case.state == "not_qualified"
     assert case.outcome == "rejected"
@@ -235,32 +221,18 @@ def test_a_score_below_the_pass_mark_fails_only_that_rule_and_closes_the_applica
 
 
 def test_an_absent_applicant_fails_the_exam(
-    licensing: Licensing, pay_case_bills: Any, django_capture_on_commit_callbacks: Any
+    licensing: Licensing, advance: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
-    case = to_stage(
-        apply(licensing.application, applicant()),
-        "exam",
-        officer=licensing.officer,
-        inspector=licensing.inspector,
-        pay=pay_case_bills,
-        capture=django_capture_on_commit_callbacks,
-    )
+    case = advance(apply(licensing.application, applicant()), "exam")
     case = hold_assessment(case, "exam", licensing.officer, django_capture_on_commit_callbacks, absent=True)
     assert case.state == "not_qualified"
     assert failed(case) == {"applicant_passed_exam": "متقاضی در آزمون کتبی تخصصی حاضر نشد."}
 
 
 def test_exactly_the_pass_mark_passes(
-    licensing: Licensing, pay_case_bills: Any, django_capture_on_commit_callbacks: Any
+    licensing: Licensing, advance: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
-    case = to_stage(
-        apply(licensing.application, applicant()),
-        "exam",
-        officer=licensing.officer,
-        inspector=licensing.inspector,
-        pay=pay_case_bills,
-        capture=django_capture_on_commit_callbacks,
-    )
+    case = advance(apply(licensing.application, applicant()), "exam")
     case = hold_assessment(case, "exam", licensing.officer, django_capture_on_commit_callbacks, score=60)
     assert case.state == "interview"
 
@@ -295,20 +267,13 @@ def test_exactly_the_pass_mark_passes(
 )
 def test_what_the_inspector_finds_fails_only_that_premises_rule_and_blocks_approval(
     licensing: Licensing,
-    pay_case_bills: Any,
+    advance: Any,
     django_capture_on_commit_callbacks: Any,
     changes: dict[str, Any],
     rule: str,
     reason: str,
 ) -> None:
-    case = to_stage(
-        apply(licensing.application, applicant()),
-        "site_visit",
-        officer=licensing.officer,
-        inspector=licensing.inspector,
-        pay=pay_case_bills,
-        capture=django_capture_on_commit_callbacks,
-    )
+    case = advance(apply(licensing.application, applicant()), "site_visit")
     case = visit(case, licensing.inspector, django_capture_on_commit_callbacks, **changes)
     assert case.state == "decision"
     assert failed(case) == {rule: reason}

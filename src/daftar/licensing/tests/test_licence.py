@@ -17,25 +17,16 @@ from daftar.licensing.models import LicenceRenewal, OfficeLicence
 from daftar.licensing.services import assessment_record, assessment_schedule, site_visit_record
 from daftar.offices.models import LicenceStatus, Office
 
-from .builders import applicant, apply, to_stage, verify_documents
+from .builders import applicant, apply, verify_documents
 from .conftest import Licensing
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def licensed(
-    licensing: Licensing, pay_case_bills: Any, django_capture_on_commit_callbacks: Any
-) -> OfficeLicence:
+def licensed(licensing: Licensing, advance: Any) -> OfficeLicence:
     user = applicant()
-    case = to_stage(
-        apply(licensing.application, user),
-        "decision",
-        officer=licensing.officer,
-        inspector=licensing.inspector,
-        pay=pay_case_bills,
-        capture=django_capture_on_commit_callbacks,
-    )
+    case = advance(apply(licensing.application, user), "decision")
     case_act(
         case=case,
         action="approve",
@@ -177,7 +168,7 @@ def test_a_revoked_licence_cannot_be_renewed(licensing: Licensing, licensed: Off
 
 
 def test_the_exam_is_scheduled_only_at_the_exam_stage_by_licensing_staff_and_in_the_future(
-    licensing: Licensing, pay_case_bills: Any, django_capture_on_commit_callbacks: Any
+    licensing: Licensing, advance: Any
 ) -> None:
     from django.utils import timezone
 
@@ -189,14 +180,7 @@ def test_the_exam_is_scheduled_only_at_the_exam_stage_by_licensing_staff_and_in_
         assessment_schedule(
             case=case, kind="exam", scheduled_at=soon, place="سالن ۱", actor=licensing.officer
         )
-    case = to_stage(
-        case,
-        "exam",
-        officer=licensing.officer,
-        inspector=licensing.inspector,
-        pay=pay_case_bills,
-        capture=django_capture_on_commit_callbacks,
-    )
+    case = advance(case, "exam")
     with pytest.raises(Forbidden):
         assessment_schedule(
             case=case, kind="exam", scheduled_at=soon, place="سالن ۱", actor=licensing.inspector
@@ -221,25 +205,18 @@ def test_the_exam_is_scheduled_only_at_the_exam_stage_by_licensing_staff_and_in_
 
 
 def test_a_result_is_recorded_once(
-    licensing: Licensing, pay_case_bills: Any, django_capture_on_commit_callbacks: Any
+    licensing: Licensing, advance: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
     from .builders import hold_assessment
 
-    case = to_stage(
-        apply(licensing.application, applicant()),
-        "exam",
-        officer=licensing.officer,
-        inspector=licensing.inspector,
-        pay=pay_case_bills,
-        capture=django_capture_on_commit_callbacks,
-    )
+    case = advance(apply(licensing.application, applicant()), "exam")
     hold_assessment(case, "exam", licensing.officer, django_capture_on_commit_callbacks, score=40)
     with pytest.raises(Conflict):
         assessment_record(case=case, kind="exam", actor=licensing.officer, score=90)
 
 
 def test_site_visit_photos_are_checked_by_content_and_nothing_is_kept_on_refusal(
-    licensing: Licensing, pay_case_bills: Any, django_capture_on_commit_callbacks: Any
+    licensing: Licensing, advance: Any
 ) -> None:
     from daftar.core.errors import InvalidValue
     from daftar.documents.tests.samples import pdf_bytes
@@ -247,14 +224,7 @@ def test_site_visit_photos_are_checked_by_content_and_nothing_is_kept_on_refusal
 
     from .builders import EQUIPMENT_ALL
 
-    case = to_stage(
-        apply(licensing.application, applicant()),
-        "site_visit",
-        officer=licensing.officer,
-        inspector=licensing.inspector,
-        pay=pay_case_bills,
-        capture=django_capture_on_commit_callbacks,
-    )
+    case = advance(apply(licensing.application, applicant()), "site_visit")
     with pytest.raises(InvalidValue) as caught:
         site_visit_record(
             case=case,
@@ -280,19 +250,10 @@ def test_site_visit_photos_are_checked_by_content_and_nothing_is_kept_on_refusal
         )
 
 
-def test_the_decision_to_license_states_its_reasons(
-    licensing: Licensing, pay_case_bills: Any, django_capture_on_commit_callbacks: Any
-) -> None:
+def test_the_decision_to_license_states_its_reasons(licensing: Licensing, advance: Any) -> None:
     from daftar.core.errors import InvalidValue
 
-    case = to_stage(
-        apply(licensing.application, applicant()),
-        "decision",
-        officer=licensing.officer,
-        inspector=licensing.inspector,
-        pay=pay_case_bills,
-        capture=django_capture_on_commit_callbacks,
-    )
+    case = advance(apply(licensing.application, applicant()), "decision")
     with pytest.raises(InvalidValue) as caught:
         case_act(case=case, action="approve", actor=licensing.officer, expected_version=case.version)
     assert caught.value.code == "case.reason_required"
