@@ -304,7 +304,7 @@ def payment_settle(
 
 def _book_success(payment: Payment, *, asset: Any, actor: User | None) -> None:
     """Allocate a successful payment to the bill's items and post it; any excess is owed back."""
-    bill = Bill.objects.select_for_update().select_related("city").get(pk=payment.bill_id)
+    bill = Bill.objects.select_for_update(of=("self",)).select_related("city").get(pk=payment.bill_id)
     quote = payment.adjustments or {}
     applied: list[BillItem] = []
     if bill.status in PAYABLE_STATUSES and quote.get("quoted_outstanding") == bill.outstanding:

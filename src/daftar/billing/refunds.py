@@ -139,7 +139,11 @@ def refund_issue(*, payment: Payment, amount: int, reason: str, actor: User) -> 
     text = reason_clean(reason)
     check_rials(amount)
     with transaction.atomic():
-        fresh = Payment.objects.select_for_update().select_related("bill__city").get(pk=payment.pk)
+        fresh = (
+            Payment.objects.select_for_update(of=("self", "bill"))
+            .select_related("bill__city")
+            .get(pk=payment.pk)
+        )
         if fresh.status != PaymentStatus.SUCCEEDED:
             raise Conflict("refund.payment_not_paid", _("Only a successful payment can be refunded."))
         refundable = sum(a.amount for a in fresh.allocations.all()) - sum(
@@ -229,7 +233,11 @@ def payment_flag_refund(*, payment: Payment, reason: str, actor: User) -> Refund
     """Finance decides a payment held for an amount mismatch: the money the gateway took goes back."""
     text = reason_clean(reason)
     with transaction.atomic():
-        fresh = Payment.objects.select_for_update().select_related("bill__city").get(pk=payment.pk)
+        fresh = (
+            Payment.objects.select_for_update(of=("self", "bill"))
+            .select_related("bill__city")
+            .get(pk=payment.pk)
+        )
         if fresh.status != PaymentStatus.FLAGGED:
             raise Conflict("payment.not_flagged", _("This payment is not held for review."))
         received = fresh.received_amount or fresh.amount

@@ -231,7 +231,7 @@ def _carry_lines(carry: Sequence[Bill]) -> list[ItemSpec]:
 
 
 def _locked(bill: Bill) -> Bill:
-    return Bill.objects.select_for_update().select_related("city").get(pk=bill.pk)
+    return Bill.objects.select_for_update(of=("self",)).select_related("city").get(pk=bill.pk)
 
 
 def bill_amend(

@@ -79,7 +79,11 @@ def case_reopen(*, case: Case, actor: User, reason: str, expected_version: int) 
         raise Forbidden("case.reopen_forbidden", _("Only the applicant may reopen the case."))
     clean = _text(reason, code="case.reopen_reason", message=_("Say why the case should be reopened."))
     with transaction.atomic():
-        fresh = Case.objects.select_for_update().select_related("service_version", "city").get(pk=case.pk)
+        fresh = (
+            Case.objects.select_for_update(of=("self",))
+            .select_related("service_version", "city")
+            .get(pk=case.pk)
+        )
         if fresh.version != expected_version:
             raise Conflict(
                 "case.stale", _("Someone else changed this case meanwhile; reload it and try again.")

@@ -429,7 +429,11 @@ def case_act(
 def case_auto_advance(*, case_id: int) -> Case:
     """Take every automatic transition whose guards now pass (as the system), one step at a time."""
     with transaction.atomic():
-        case = Case.objects.select_for_update().select_related("service_version", "city").get(pk=case_id)
+        case = (
+            Case.objects.select_for_update(of=("self",))
+            .select_related("service_version", "city")
+            .get(pk=case_id)
+        )
         workflow = workflow_of(case)
         for _step in range(MAX_AUTO_STEPS):
             state = workflow.state(case.state)
@@ -491,7 +495,7 @@ def case_escalate(*, case_id: int, reason: str, payload: Mapping[str, Any] | Non
     gets an internal event naming why (a missed deadline, an overdue inquiry …).
     """
     with transaction.atomic():
-        case = Case.objects.select_for_update().select_related("service_version").get(pk=case_id)
+        case = Case.objects.select_for_update(of=("self",)).select_related("service_version").get(pk=case_id)
         if case.overdue or case.closed_at is not None:
             return False
         workflow = workflow_of(case)

@@ -208,7 +208,11 @@ def document_review(*, document: Document, actor: User, verified: bool, reason: 
         )
     with transaction.atomic():
         locked = Document.objects.select_for_update().get(pk=document.pk)
-        case = Case.objects.select_for_update().select_related("service_version").get(pk=locked.case_id)
+        case = (
+            Case.objects.select_for_update(of=("self",))
+            .select_related("service_version")
+            .get(pk=locked.case_id)
+        )
         if locked.superseded:
             raise Conflict(
                 "document.superseded", _("A newer file has replaced this document; review that one instead.")

@@ -491,7 +491,9 @@ def hours_request_decide(
         )
     with transaction.atomic():
         locked = (
-            HoursChangeRequest.objects.select_for_update().select_related("requested_by").get(pk=request.pk)
+            HoursChangeRequest.objects.select_for_update(of=("self",))
+            .select_related("requested_by")
+            .get(pk=request.pk)
         )
         if locked.status != HoursRequestStatus.PENDING:
             raise Conflict("hours_request.decided", _("This request has already been decided."))

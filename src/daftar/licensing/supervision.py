@@ -294,7 +294,7 @@ def sanction_issue(
         )
     sanction_kind = SanctionKind(kind)
     with transaction.atomic():
-        locked = Office.objects.select_for_update().select_related("city").get(pk=office.pk)
+        locked = Office.objects.select_for_update(of=("self",)).select_related("city").get(pk=office.pk)
         if LicenceStatus.REVOKED in (locked.licence_status, standing_due(office=locked, today=today)):
             raise Conflict("sanction.office_revoked", _("This office's licence is revoked."))
         violations = list(Violation.objects.filter(pk__in=ids, office=locked).select_related("type"))

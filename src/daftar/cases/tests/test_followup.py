@@ -189,3 +189,23 @@ def test_the_api_files_a_report_with_an_address_alone_and_refuses_one_without_an
     refused = client.post("/api/v1/cases", json.dumps(body), content_type="application/json", **auth)
     assert refused.status_code == 400
     assert refused.json()["error"]["code"] == "case.location_required"
+
+
+@pytest.mark.skipif(
+    __import__("django.db").db.connection.vendor != "postgresql", reason="row locks are PostgreSQL's"
+)
+def test_moving_a_case_on_locks_the_case_row_only_never_its_shared_service_version_or_city(
+    report: Case,
+) -> None:
+    """Locking the joined service version (one row for every case of a service) or the city made
+    concurrent filings wait on each other and deadlock under load (found by the benchmark)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from daftar.cases.services import case_auto_advance
+
+    with CaptureQueriesContext(connection) as queries:
+        case_auto_advance(case_id=report.pk)
+    locking = [q["sql"] for q in queries.captured_queries if "FOR UPDATE" in q["sql"]]
+    assert locking
+    assert all('FOR UPDATE OF "cases_case"' in sql for sql in locking), locking
