@@ -1,6 +1,7 @@
 # Daftar: two commands set up a fresh machine.
 #   make run   — install, migrate SQLite, load the demo city, serve http://127.0.0.1:8000/
 #   make test  — install, then every check and the test suite on SQLite and on PostgreSQL
+#   make bench-quick / make bench — the load benchmark on PostgreSQL (bench/README.md)
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
@@ -17,7 +18,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/daftar
 DEV := DJANGO_SETTINGS_MODULE=daftar.settings.dev
 TESTENV := DJANGO_SETTINGS_MODULE=daftar.settings.test
 
-.PHONY: help system-deps install messages run serve demo check lint typecheck test test-sqlite test-postgres browser-deps postgres redis clean
+.PHONY: help system-deps install messages run serve demo check lint typecheck test test-sqlite test-postgres browser-deps postgres redis clean bench bench-quick
 
 help:
 	@echo "make run    install, migrate, load the demo city and serve it at http://$(HOST):$(PORT)/"
@@ -92,6 +93,21 @@ test-postgres: install browser-deps postgres redis
 
 test: lint typecheck check test-sqlite test-postgres
 	@echo "make test: all checks and both databases passed"
+
+# Benchmarks (issue 9): gunicorn + locust + pgbench against the database daftar_bench_load on the local
+# PostgreSQL; results in bench/results/. bench-quick finishes in under ten minutes.
+BENCH_STAMP := $(VENV)/.bench-installed
+BENCH_ARGS ?=
+
+$(BENCH_STAMP): requirements/bench.lock $(STAMP)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements/bench.lock
+	touch $(BENCH_STAMP)
+
+bench-quick: $(BENCH_STAMP) messages postgres
+	$(PY) -m bench.run --quick $(BENCH_ARGS)
+
+bench: $(BENCH_STAMP) messages postgres
+	$(PY) -m bench.run $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache

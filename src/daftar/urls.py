@@ -16,6 +16,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("daftar.queueing.urls")),
     path("", include("daftar.web.urls")),
 ]
+if "bench.baseline" in settings.INSTALLED_APPS:  # the benchmark baselines (DAFTAR_BENCH=1 only)
+    urlpatterns.insert(0, path("bench/", include("bench.baseline.urls")))
 if settings.DAFTAR_SANDBOX_BANK:  # the local sandbox bank: demo and tests only
     urlpatterns.append(path("sandbox-bank/", include("daftar.simulators.bank.urls")))
 # Uploaded files are never served straight from MEDIA_ROOT, not even in development: documents and

@@ -75,6 +75,9 @@ INSTALLED_APPS = [
     "daftar.open311",
     "daftar.web",
 ]
+# The benchmark suite's bare baseline endpoints (bench/baseline, see bench/README.md): never in production.
+if env_bool("DAFTAR_BENCH", False):
+    INSTALLED_APPS += ["bench.baseline"]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -1,0 +1,1 @@
+"""Daftar's benchmark suite (issue 9): data generator, load tests, baselines. Not shipped."""
