@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from daftar.cases.models import Case, Outcome
@@ -36,11 +36,10 @@ def calls_open(*, city: City, at: datetime | None = None) -> QuerySet[Applicatio
 def calls_public(*, city: City) -> QuerySet[ApplicationCall]:
     """Calls anyone may see: open now, upcoming, and those closed in the last year (newest first)."""
     year_ago = timezone.now().replace(microsecond=0) - timedelta(days=365)
-    return (
-        ApplicationCall.objects.filter(city=city, cancelled_at__isnull=True, closes_at__gte=year_ago)
-        .prefetch_related(Prefetch("quotas", queryset=CallQuota.objects.select_related("zone")))
-        .order_by("-opens_at")
-    )
+    # Their places come from calls_quota_rows (one query for many calls, with places taken).
+    return ApplicationCall.objects.filter(
+        city=city, cancelled_at__isnull=True, closes_at__gte=year_ago
+    ).order_by("-opens_at")
 
 
 def quota_taken(*, quota: CallQuota) -> int:

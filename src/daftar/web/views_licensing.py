@@ -262,7 +262,7 @@ def licence_calls(request: HttpRequest) -> HttpResponse:
     """Calls open now, coming, and closed within the year, with each district's places."""
     city = _city()
     now = timezone.now()
-    calls = list(calls_public(city=city).prefetch_related(None)[:PUBLIC_CALLS_SHOWN])
+    calls = list(calls_public(city=city)[:PUBLIC_CALLS_SHOWN])
     rows = calls_quota_rows(calls=list(calls))
     phases: dict[str, list[tuple[ApplicationCall, list[QuotaRow]]]] = {
         "open": [],
