@@ -99,6 +99,21 @@ class FileCase(Bench):
                 response.failure(f"{response.status_code}: {(response.text or '')[:200]}")
 
 
+class TrackApi(Bench):
+    """A citizen's app looks a case up: tracking code + national code (POST /api/v1/track; the
+    per-address limit opened)."""
+
+    @task
+    def track(self) -> None:
+        code, nc = random.choice(FIXTURE["tracking"])  # noqa: S311
+        body = {"tracking_code": code, "national_code": nc}
+        with self.client.post(
+            "/api/v1/track", json=body, name="public tracking (API)", catch_response=True
+        ) as r:
+            if r.status_code != 200:
+                r.failure(f"{r.status_code}: {(r.text or '')[:200]}")
+
+
 class TrackPublic(Bench):
     """A citizen's public tracking lookup: tracking code + national code on /track/ (the web form;
     the captcha is in test mode, the per-address limit opened)."""

@@ -51,7 +51,8 @@ SCENARIOS = [
     Scenario("baseline_read_1user", "BaselineRead", "bare Django: read by pk, one user alone", "", users=1),
     Scenario("baseline_insert", "BaselineInsert", "bare Django: insert one row", "pgbench_insert"),
     Scenario("file_case", "FileCase", "file a case (POST /api/v1/cases)", "baseline_insert"),
-    Scenario("track_public", "TrackPublic", "public tracking lookup (POST /track/)", "baseline_read"),
+    Scenario("track_api", "TrackApi", "public tracking lookup (POST /api/v1/track)", "baseline_read"),
+    Scenario("track_public", "TrackPublic", "public tracking page (POST /track/, captcha)", "baseline_read"),
     Scenario("case_read", "CaseRead", "staff case read (GET /api/v1/cases/{code})", "baseline_read"),
     Scenario("inbox", "Inbox", "staff inbox, first page (GET /api/v1/inbox)", "baseline_read"),
     Scenario(
@@ -267,7 +268,7 @@ def targets(results: dict[str, Result]) -> list[dict[str, Any]]:
         if key in results and value is not None:
             checks.append({"target": name, "value": value, "met": ok})
 
-    filing, track, inbox = results.get("file_case"), results.get("track_public"), results.get("inbox_1user")
+    filing, track, inbox = results.get("file_case"), results.get("track_api"), results.get("inbox_1user")
     if filing:
         check("filing ≥ 300 cases/s at 16 clients", "file_case", filing.rps, filing.rps >= 300)
         check("filing p95 ≤ 100 ms", "file_case", filing.p95_ms, 0 < filing.p95_ms <= 100)
@@ -275,7 +276,7 @@ def targets(results: dict[str, Result]) -> list[dict[str, Any]]:
         check("filing ≥ 0.5 × bare insert", "file_case", ratio, ratio is not None and ratio >= 0.5)
     if track:
         ratio = track.rps_ratio
-        check("tracking ≥ 0.8 × bare read", "track_public", ratio, ratio is not None and ratio >= 0.8)
+        check("tracking ≥ 0.8 × bare read", "track_api", ratio, ratio is not None and ratio >= 0.8)
     if inbox:
         check("inbox p50 ≤ 15 ms, one user", "inbox_1user", inbox.p50_ms, 0 < inbox.p50_ms <= 15)
     return checks
@@ -336,10 +337,53 @@ def markdown(report: dict[str, Any]) -> str:
         lines += ["", "| issue 9 target | this run | met |", "|---|---:|---|"]
         for t in report["targets"]:
             lines.append(f"| {t['target']} | {t['value']:g} | {'yes' if t['met'] else '**no**'} |")
+    if report.get("growth"):
+        from .growth import growth_markdown
+
+        lines += growth_markdown(report["growth"])
+    if report.get("batch"):
+        lines += batch_markdown(report["batch"])
     notes = [f"- {r['key']}: {r['note']}" for r in report["results"] if r["note"]]
     if notes:
         lines += ["", "Notes:", *notes]
     return "\n".join(lines) + "\n"
+
+
+def batch_run(properties: int) -> dict[str, Any]:
+    """Annual billing of ``properties`` records against a raw COPY of the same rows (bench/billing.py)."""
+    try:
+        from .billing import billing_bench
+    except ImportError as error:  # pragma: no cover - the module ships with the suite
+        return {"error": str(error)}
+    log(f"batch: annual billing of {properties:,} properties")
+    try:
+        result = dict(billing_bench(database="daftar_bench_billing", properties=properties))
+    except Exception as error:
+        return {"error": f"{type(error).__name__}: {error}"}
+    rate = result.get("bills_per_second") or 0
+    peak = result.get("peak_rss_mb") or 0
+    ratio = result.get("ratio_to_raw_copy")
+    result["targets"] = [
+        {"target": "annual billing ≥ 10,000 bills/s", "value": round(rate), "met": rate >= 10_000},
+        {"target": "annual billing memory < 300 MB", "value": round(peak), "met": 0 < peak < 300},
+    ]
+    if ratio is not None:
+        result["targets"].append(
+            {"target": "annual billing ≥ ⅓ of raw COPY (goal)", "value": ratio, "met": ratio >= 1 / 3}
+        )
+    return result
+
+
+def batch_markdown(batch: dict[str, Any]) -> list[str]:
+    if batch.get("error"):
+        return ["", f"Batch (annual billing): failed — {batch['error']}"]
+    shown = {k: v for k, v in batch.items() if k != "targets" and not isinstance(v, dict | list)}
+    lines = ["", "Batch: annual billing (`bench/billing.py`).", "", "| measure | value |", "|---|---:|"]
+    lines += [
+        f"| {key} | {value:,} |" if isinstance(value, int) else f"| {key} | {value} |"
+        for key, value in shown.items()
+    ]
+    return lines
 
 
 def main() -> None:
@@ -358,6 +402,17 @@ def main() -> None:
     )
     parser.add_argument("--only", default="", help="comma-separated scenario keys (default: all)")
     parser.add_argument("--no-pgbench", action="store_true")
+    parser.add_argument(
+        "--growth",
+        default=None,
+        help="SMALL,LARGE cases for the growth comparison (full: 10000,1000000; quick: none; 'none' skips)",
+    )
+    parser.add_argument(
+        "--batch",
+        type=int,
+        default=None,
+        help="properties for annual billing (full 1,000,000, quick 20,000; 0 skips)",
+    )
     args = parser.parse_args()
     seconds = args.seconds or (15 if args.quick else 60)
     cases = args.cases or (5_000 if args.quick else 100_000)
@@ -444,6 +499,24 @@ def main() -> None:
     ratios(results)
     report["results"] = [asdict(r) for r in results.values()]
     report["targets"] = targets(results)
+    growth_spec = args.growth if args.growth is not None else ("none" if args.quick else "10000,1000000")
+    if growth_spec != "none" and not only:
+        from .growth import growth_run
+
+        small, large = (int(n) for n in growth_spec.split(","))
+        report["growth"] = growth_run(
+            small=small,
+            large=large,
+            seconds=min(seconds, 30),
+            users=args.users,
+            workers=args.workers,
+            port=args.port,
+        )
+        report["targets"] += report["growth"]["targets"]
+    batch = args.batch if args.batch is not None else (20_000 if args.quick else 1_000_000)
+    if batch and not only:
+        report["batch"] = batch_run(batch)
+        report["targets"] += report["batch"].get("targets", [])
     report["finished_at"] = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     RESULTS.mkdir(parents=True, exist_ok=True)
     stem = started.strftime("%Y-%m-%d-%H%M") + ("-quick" if args.quick else "")

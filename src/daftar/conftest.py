@@ -10,16 +10,20 @@ from typing import Any
 import pytest
 from django.core.cache import cache
 
+from daftar.core.memo import memo_clear_all
 from daftar.offices.models import City, LicenceStatus, Office, WeeklyHours, Zone
 from daftar.sms.models import SmsMessage
 
 
 @pytest.fixture(autouse=True)
 def _fresh_cache() -> Iterator[None]:
-    # Rate-limit counters live in the cache; each test starts with none.
+    # Rate-limit counters live in the cache; each test starts with none. The process-local
+    # reference caches (daftar.core.memo) would outlive a flushed database: cleared as well.
     cache.clear()
+    memo_clear_all()
     yield
     cache.clear()
+    memo_clear_all()
 
 
 # The fee the test service (building.no_violation_certificate) charges in the test city.

@@ -24,6 +24,7 @@ from collections.abc import Iterable
 
 from django.db import transaction
 
+from daftar.core.memo import Memo
 from daftar.offices.models import City, Office
 
 from .models import Account, AccountKind, LedgerEntry, LedgerTransaction
@@ -35,11 +36,18 @@ class UnbalancedError(Exception):
     """A posting whose debits and credits differ: a programming error, never user input."""
 
 
+# Accounts are created once and never change: each process remembers them by code, once the
+# transaction that read or created one has committed (daftar.core.memo).
+account_memo: Memo[Account] = Memo("ledger accounts", ttl=None)
+
+
 def _account(code: str, *, name: str, kind: str, city: City, office: Office | None = None) -> Account:
-    account, _created = Account.objects.get_or_create(
-        code=code, defaults={"name": name, "kind": kind, "city": city, "office": office}
+    return account_memo.get(
+        code,
+        lambda: Account.objects.get_or_create(
+            code=code, defaults={"name": name, "kind": kind, "city": city, "office": office}
+        )[0],
     )
-    return account
 
 
 def receivable_account(city: City) -> Account:
@@ -116,7 +124,7 @@ def ledger_post(
         raise UnbalancedError(f"{kind}: debits and credits differ by {sum(a for _x, a in lines)}")
     if not lines:
         return None
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # nothing above can fail half-way: no savepoint needed
         entry = LedgerTransaction.objects.create(
             city=city, kind=kind, memo=memo[:300], bill_id=bill_id, payment_id=payment_id, refund_id=refund_id
         )

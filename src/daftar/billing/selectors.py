@@ -28,12 +28,13 @@ from .models import (
     BillKind,
     BillStatus,
     FeeRule,
+    FiscalPolicy,
     ItemLine,
     OfficeTariff,
     Payment,
     RuleKind,
 )
-from .tariffs import COUNTER_COLLECTION
+from .tariffs import COUNTER_COLLECTION, tariff_memo
 
 # The registered record a case links to (property by renewal code, business by licence number,
 # vehicle by plate), as a mapping fee rules read (``property.area_m2``). Registered by the domain
@@ -44,20 +45,34 @@ MAX_CARRY_DEPTH = 10  # a bill carried into a bill carried into … (each year's
 
 
 def rule_in_force(*, city: City, code: str, on: date) -> FeeRule | None:
-    return (
-        FeeRule.objects.filter(city=city, code=code, effective_from__lte=on, effective_to__gte=on)
-        .order_by("-effective_from")
-        .first()
+    return tariff_memo.get(
+        ("rule", city.pk, code, on),
+        lambda: (
+            FeeRule.objects.filter(city=city, code=code, effective_from__lte=on, effective_to__gte=on)
+            .order_by("-effective_from")
+            .first()
+        ),
     )
 
 
 def tariff_in_force(*, city: City, service_code: str, on: date) -> OfficeTariff | None:
-    return (
-        OfficeTariff.objects.filter(
-            city=city, service_code=service_code, effective_from__lte=on, effective_to__gte=on
-        )
-        .order_by("-effective_from")
-        .first()
+    return tariff_memo.get(
+        ("tariff", city.pk, service_code, on),
+        lambda: (
+            OfficeTariff.objects.filter(
+                city=city, service_code=service_code, effective_from__lte=on, effective_to__gte=on
+            )
+            .order_by("-effective_from")
+            .first()
+        ),
+    )
+
+
+def fiscal_policy_of(*, city_id: int, fiscal_year: int) -> FiscalPolicy | None:
+    """The city's rebate, penalty and part-payment terms for the year, or None."""
+    return tariff_memo.get(
+        ("policy", city_id, fiscal_year),
+        lambda: FiscalPolicy.objects.filter(city_id=city_id, fiscal_year=fiscal_year).first(),
     )
 
 

@@ -423,7 +423,7 @@ def bill_for_case_create(*, case: Case, actor: User | None) -> Bill | None:
     Runs inside the filing's transaction, so a case never exists without the bill its fees call
     for; a case whose fees come to nothing gets no bill.
     """
-    from .selectors import fees_quote
+    from .selectors import fees_quote, fiscal_policy_of
 
     on = local_today()
     version = case.service_version
@@ -439,7 +439,7 @@ def bill_for_case_create(*, case: Case, actor: User | None) -> Bill | None:
     )
     if not quote.lines and not quote.carry:
         return None
-    policy = FiscalPolicy.objects.filter(city=case.city, fiscal_year=fiscal_year_of(on)).first()
+    policy = fiscal_policy_of(city_id=case.city_id, fiscal_year=fiscal_year_of(on))
     return bill_create(
         city=case.city,
         kind=BillKind.CASE,

@@ -20,6 +20,7 @@ from daftar.catalog.models import ServiceVersion, VersionStatus
 from daftar.catalog.services import yaml_load_strict
 from daftar.core.errors import InvalidValue, NotFound
 from daftar.core.jalali import fiscal_year_bounds, parse_jalali_date
+from daftar.core.memo import Memo
 from daftar.offices.models import City
 
 from .fee_rules import RULE_KINDS, fee_rule_problems
@@ -27,6 +28,9 @@ from .models import FeeRule, FiscalPolicy, OfficeTariff, RuleKind, SubjectKind
 
 RULE_KEYS = {"title", "title_en", "fee_type", "kind", "from"}
 COUNTER_COLLECTION = "billing.counter_collection"  # the office's tariff for collecting a bill at its counter
+# The rules, office tariffs and fiscal policies in force, as each process last read them
+# (daftar.core.memo): cleared after every load and on every save of those models (apps.py).
+tariff_memo: Memo[Any] = Memo("tariffs")
 
 
 @dataclass
@@ -252,4 +256,6 @@ def tariffs_load(
         report.missing += sorted(f"{year}:{name}" for name in used - defined)
     if check_only:
         transaction.set_rollback(True)
+    else:
+        transaction.on_commit(tariff_memo.clear)
     return report

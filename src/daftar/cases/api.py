@@ -6,16 +6,19 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django_ratelimit.core import is_ratelimited
 from ninja import Field, Header, Router, Schema
 from ninja.responses import Status
 
 from daftar.accounts.models import Person, PersonKind, User
 from daftar.accounts.services import person_register
 from daftar.catalog.selectors import service_current
-from daftar.core.errors import Forbidden, NotFound
+from daftar.core.errors import Forbidden, NotFound, RateLimited
 from daftar.offices.models import Office
+from daftar.workflow.definition import APPLICANT
 
 from .models import Case, CaseEvent
 from .selectors import (
@@ -23,6 +26,8 @@ from .selectors import (
     case_actions_for,
     case_events_for,
     case_for_user,
+    case_roles_of,
+    case_track_public,
     cases_of_applicant,
     cases_search,
     inbox_for,
@@ -111,6 +116,10 @@ class RowsOut(Schema):
     page: int
     pages: int
     count: int
+    count_capped: bool = Field(
+        False,
+        description="More cases match than `count` (counting stops at 1,000, at 200 for a search; narrow it)",
+    )
     results: list[RowOut]
 
 
@@ -167,6 +176,7 @@ def _rows_out(result: RowsPage) -> dict[str, Any]:
         "page": result.page.number,
         "pages": result.page.paginator.num_pages,
         "count": result.page.paginator.count,
+        "count_capped": result.count_capped,
         "results": [
             {
                 "tracking_code": row.case.tracking_code,
@@ -233,9 +243,7 @@ def file_case(
         idempotency_key=idempotency_key,
         location=location,
     )
-    found = case_for_user(tracking_code=case.tracking_code, user=user)
-    assert found is not None
-    return Status(201, case_out(*found))
+    return Status(201, case_out(case, case_roles_of(case=case, user=user)))
 
 
 @router.get("/cases/{code}", response=CaseOut, summary="Read a case you have a role on")
@@ -308,3 +316,76 @@ def search(request: HttpRequest, q: str = "", page: int = 1, page_size: int = 50
     if q:
         return _rows_out(cases_search(user=user, query=q, page=page, page_size=page_size))
     return _rows_out(cases_of_applicant(user=user, page=page, page_size=page_size))
+
+
+# --- public tracking -----------------------------------------------------------------------------
+
+
+class TrackIn(Schema):
+    tracking_code: str = Field(..., max_length=40)
+    national_code: str = Field(..., max_length=20, description="the applicant's national code (or legal ID)")
+
+
+class TrackEventOut(Schema):
+    at: datetime
+    kind: str
+    state: str
+    state_name: str
+    message: str
+
+
+class TrackOut(Schema):
+    tracking_code: str
+    tracking_code_display: str
+    service_name: str
+    state: str
+    state_name: str
+    filed_at: datetime
+    due_date: date | None
+    closed_at: datetime | None
+    outcome: str
+    timeline: list[TrackEventOut]
+
+
+@router.post("/track", response=TrackOut, auth=None, summary="Public tracking: tracking code + national code")
+def track(request: HttpRequest, body: TrackIn) -> dict[str, Any]:
+    """What the tracking page shows, for apps and kiosks. In the body, so national codes stay out of
+    URLs and logs; an unknown code and a wrong national code get the same 404; rate limited per address."""
+    if is_ratelimited(
+        request, group="case-track", key="ip", rate=settings.DAFTAR_CASE_TRACK_RATE_PER_IP, increment=True
+    ):
+        raise RateLimited("case.rate_limited", _("Too many requests; try again in a minute."), retry_after=60)
+    case = case_track_public(tracking_code=body.tracking_code, national_code=body.national_code)
+    if case is None:
+        raise NotFound("case.not_found", _("No case with this tracking code was found."))
+    workflow = workflow_of(case)
+
+    def state_name(code: str) -> str:
+        return workflow.state(code).name.get("fa", code) if code in workflow.states else ""
+
+    events = (
+        case_events_for(case=case, roles={APPLICANT})
+        .select_related(None)
+        .only("created_at", "kind", "to_state", "message", "public", "case_id")[:200]
+    )
+    return {
+        "tracking_code": case.tracking_code,
+        "tracking_code_display": display(case.tracking_code),
+        "service_name": case.service_version.name_fa,
+        "state": case.state,
+        "state_name": state_name(case.state),
+        "filed_at": case.created_at,
+        "due_date": case.due_date,
+        "closed_at": case.closed_at,
+        "outcome": case.outcome,
+        "timeline": [
+            {
+                "at": e.created_at,
+                "kind": e.kind,
+                "state": e.to_state,
+                "state_name": state_name(e.to_state) if e.to_state else "",
+                "message": e.message,
+            }
+            for e in events
+        ],
+    }

@@ -8,15 +8,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.db.models import Q, QuerySet
 
-from daftar.accounts.models import User
+from daftar.accounts.models import Person, User
 from daftar.accounts.roles import ROLE_BY_CODE, Scope
+from daftar.catalog.models import ServiceVersion
 from daftar.core.jalali import local_today
+from daftar.core.paging import COUNT_CAP, CappedPaginator
 from daftar.core.text import digits_only, normalize_for_search, to_latin_digits
 from daftar.offices import calendar
 from daftar.offices.models import Holiday, StaffAssignment
@@ -27,25 +28,28 @@ from .models import Case, CaseEvent
 from .tracking import is_well_formed, normalize_tracking_code
 
 MAX_PAGE_SIZE = 100
+# A search matching more than this is told to narrow itself (a common surname at a million cases
+# matches tens of thousands, and counting them cost more than the page).
+SEARCH_COUNT_CAP = 200
 
 
 def workflow_of(case: Case) -> Workflow:
     """The (cached) workflow the case's pinned service version defines."""
-    version = case.service_version
-    return _workflow_cached(version.pk, version.content_hash, version.workflow)
+    return workflow_of_version(case.service_version)
+
+
+def workflow_of_version(version: ServiceVersion) -> Workflow:
+    """The (cached) workflow a service version defines: parsed once per version and process."""
+    key = (version.pk, version.content_hash)
+    workflow = _cache.get(key)
+    if workflow is None:  # only now read the definition: list queries leave it out (ROW_DEFERRED)
+        if len(_cache) > 1024:
+            _cache.clear()
+        workflow = _cache[key] = Workflow(version.workflow)
+    return workflow
 
 
 _cache: dict[tuple[int, str], Workflow] = {}
-
-
-def _workflow_cached(version_id: int, content_hash: str, data: dict[str, Any]) -> Workflow:
-    key = (version_id, content_hash)
-    workflow = _cache.get(key)
-    if workflow is None:
-        if len(_cache) > 1024:
-            _cache.clear()
-        workflow = _cache[key] = Workflow(data)
-    return workflow
 
 
 def _assignment_matches(assignment: StaffAssignment, case: Case) -> bool:
@@ -154,15 +158,43 @@ def _listing(queryset: QuerySet[Case]) -> QuerySet[Case]:
     )
 
 
-def _page(queryset: QuerySet[Case], *, page: int, page_size: int) -> Page[Case]:
+# What a list row shows, and nothing more: building 50 rows of six full models (and decoding the
+# service versions' JSON definitions for each) was most of an inbox page's time
+# (docs/performance.md). The workflow is read once per version and process (``workflow_of``).
+ROW_FIELDS = (
+    "id", "tracking_code", "service_version", "service_type", "city", "office", "applicant", "state",
+    "version", "due_date", "state_due_date", "paused_on", "overdue", "escalated", "closed_at",
+    "created_at", "outcome",
+    "service_version__id", "service_version__content_hash", "service_version__name_fa",
+    "service_version__name_en",
+    "service_type__id", "service_type__code",
+    "applicant__id", "applicant__kind", "applicant__national_code", "applicant__first_name",
+    "applicant__last_name", "applicant__legal_name",
+    "office__id", "office__code", "office__name",
+    "city__id", "city__working_weekdays",
+)  # fmt: skip
+
+
+def _rows_listing(queryset: QuerySet[Case]) -> QuerySet[Case]:
+    return queryset.select_related("service_version", "service_type", "applicant", "office", "city").only(
+        *ROW_FIELDS
+    )
+
+
+def _page(queryset: QuerySet[Case], *, page: int, page_size: int, cap: int = COUNT_CAP) -> Page[Case]:
     size = max(1, min(page_size, MAX_PAGE_SIZE))
-    return Paginator(queryset, size).get_page(page)
+    return CappedPaginator(queryset, size, cap=cap).get_page(page)
 
 
 @dataclass(frozen=True)
 class RowsPage:
     rows: list[InboxRow]
     page: Page[Case]
+
+    @property
+    def count_capped(self) -> bool:
+        """More cases match than the page's count says (see ``CappedPaginator``)."""
+        return bool(getattr(self.page.paginator, "capped", False))
 
 
 def inbox_for(*, user: User, page: int = 1, page_size: int = 50, today: date | None = None) -> RowsPage:
@@ -171,7 +203,7 @@ def inbox_for(*, user: User, page: int = 1, page_size: int = 50, today: date | N
     scope = _scope_q(assignments, waiting=True)
     if scope is None:
         return RowsPage(rows=[], page=_page(Case.objects.none(), page=1, page_size=page_size))
-    queryset = _listing(Case.objects.filter(scope, closed_at__isnull=True)).order_by(
+    queryset = _rows_listing(Case.objects.filter(scope, closed_at__isnull=True)).order_by(
         "-overdue", "-escalated", "state_due_date", "created_at"
     )
     result = _page(queryset, page=page, page_size=page_size)
@@ -182,7 +214,7 @@ def cases_of_applicant(*, user: User, page: int = 1, page_size: int = 20) -> Row
     """The citizen's own cases (as applicant), newest first."""
     if user.person_id is None:
         return RowsPage(rows=[], page=_page(Case.objects.none(), page=1, page_size=page_size))
-    queryset = _listing(Case.objects.filter(applicant_id=user.person_id)).order_by("-created_at")
+    queryset = _rows_listing(Case.objects.filter(applicant_id=user.person_id)).order_by("-created_at")
     result = _page(queryset, page=page, page_size=page_size)
     return RowsPage(rows=_rows(list(result.object_list), today=local_today()), page=result)
 
@@ -195,16 +227,24 @@ def cases_search(*, user: User, query: str, page: int = 1, page_size: int = 50) 
     if scope is None or not text:
         return RowsPage(rows=[], page=_page(Case.objects.none(), page=1, page_size=page_size))
     code = normalize_tracking_code(text)
-    digits = digits_only(to_latin_digits(text))
-    match = Q(applicant_name__contains=normalize_for_search(text))
+    latin = to_latin_digits(text)
+    digits = digits_only(latin)
+    has_digit = any(ch.isdigit() for ch in latin)
+    # Each kind of term only where it can match (a name has no digits): an OR of a name pattern with
+    # a national code read every case of the city; these are each served by an index.
+    match = Q(pk__in=[]) if has_digit else Q(applicant_name__contains=normalize_for_search(text))
     if is_well_formed(code):
         match |= Q(tracking_code=code)
-    if digits and len(digits) in (10, 11) and digits == to_latin_digits(text).strip():
-        match |= Q(applicant__national_code=digits)
-    if any(ch.isdigit() for ch in to_latin_digits(text)):
-        match |= Q(renewal_code=to_latin_digits(text).replace(" ", "").replace("/", "-"))
-    queryset = _listing(Case.objects.filter(scope).filter(match)).order_by("-created_at")
-    result = _page(queryset, page=page, page_size=page_size)
+    if digits and len(digits) in (10, 11) and digits == latin.strip():
+        # The people first (a unique look-up), then their cases by the applicant index: as a
+        # subquery the planner walked the whole city instead (docs/performance.md).
+        people = list(Person.objects.filter(national_code=digits).values_list("pk", flat=True))
+        if people:
+            match |= Q(applicant_id__in=people)
+    if has_digit:
+        match |= Q(renewal_code=latin.replace(" ", "").replace("/", "-"))
+    queryset = _rows_listing(Case.objects.filter(scope).filter(match)).order_by("-created_at")
+    result = _page(queryset, page=page, page_size=page_size, cap=SEARCH_COUNT_CAP)
     return RowsPage(rows=_rows(list(result.object_list), today=local_today()), page=result)
 
 
@@ -229,7 +269,22 @@ def case_track_public(*, tracking_code: str, national_code: str) -> Case | None:
     digits = digits_only(to_latin_digits(national_code or ""))
     if not is_well_formed(code) or len(digits) not in (10, 11):
         return None
-    return _listing(Case.objects.filter(tracking_code=code, applicant__national_code=digits)).first()
+    return (
+        Case.objects.filter(tracking_code=code, applicant__national_code=digits)
+        .select_related("service_version", "office")
+        .only(*TRACK_FIELDS)
+        .first()
+    )
+
+
+# What public tracking shows (the page and POST /api/v1/track): the lookup is the most frequent
+# request of all, and compiling a six-table query for it cost more than running it.
+TRACK_FIELDS = (
+    "id", "tracking_code", "service_version", "office", "applicant", "state", "due_date", "closed_at",
+    "created_at", "outcome",
+    "service_version__id", "service_version__content_hash", "service_version__name_fa",
+    "service_version__name_en", "office__id", "office__code", "office__name",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,7 @@ from daftar.workflow.registry import EffectContext, effects, guards
 
 from .models import Case, CaseEvent, EventKind
 from .notifications import notify_case_filed, notify_correction_waiting
-from .selectors import case_roles_of, workflow_of
+from .selectors import case_roles_of, workflow_of, workflow_of_version
 from .tracking import tracking_code_new
 
 logger = logging.getLogger(__name__)
@@ -83,11 +83,19 @@ def case_event_append(
     from_state: str = "",
     to_state: str = "",
     actor_role: str = "",
+    first: bool = False,
 ) -> CaseEvent:
-    """Append one timeline event. The case row is locked so sequence numbers never collide."""
-    with transaction.atomic():
-        Case.objects.select_for_update().filter(pk=case.pk).values_list("pk", flat=True).first()
-        last = CaseEvent.objects.filter(case_id=case.pk).aggregate(last=Max("seq"))["last"] or 0
+    """Append one timeline event. The case row is locked so sequence numbers never collide.
+
+    ``first``: the case was inserted by the current transaction and has no event yet (filing), so
+    no other transaction can see it: the event is number 1 without the lock and the look-up.
+    """
+    with transaction.atomic(savepoint=False):
+        if first:
+            last = 0
+        else:
+            Case.objects.select_for_update().filter(pk=case.pk).values_list("pk", flat=True).first()
+            last = CaseEvent.objects.filter(case_id=case.pk).aggregate(last=Max("seq"))["last"] or 0
         return CaseEvent.objects.create(
             case_id=case.pk,
             seq=last + 1,
@@ -97,7 +105,8 @@ def case_event_append(
             to_state=to_state,
             actor=actor,
             actor_role=actor_role,
-            office=_actor_office(actor, case),
+            # Filing at an office is checked to be by its staff (_check_filer) before the first event.
+            office=case.office if first and case.channel == Channel.OFFICE else _actor_office(actor, case),
             public=public,
             message=message,
             payload=dict(payload or {}),
@@ -230,10 +239,8 @@ def _record_links(service: ServiceVersion, data: Mapping[str, Any]) -> dict[str,
 
 
 def _existing_for_key(actor: User, key: str, service: ServiceVersion) -> Case | None:
-    existing = (
-        Case.objects.filter(filed_by=actor, idempotency_key=key).select_related("service_version").first()
-    )
-    if existing is not None and existing.service_version.service_type_id != service.service_type_id:
+    existing = Case.objects.filter(filed_by=actor, idempotency_key=key).first()
+    if existing is not None and existing.service_type_id != service.service_type_id:
         raise Conflict("case.idempotency_key_reused", _("This idempotency key was used for another request."))
     return existing
 
@@ -264,12 +271,12 @@ def case_file(
     cleaned = intake_validate(service.intake_schema, data)
     _check_location(service, location)
     city = office.city if office is not None else _online_city()
-    workflow = Workflow(service.workflow)
+    workflow = workflow_of_version(service)
     links = _record_links(service, cleaned)
     with transaction.atomic():
         case = Case(
             service_version=service,
-            service_type_id=service.service_type_id,
+            service_type=service.service_type,
             category_id=service.service_type.category_id,
             department=service.department,
             city=city,
@@ -314,12 +321,16 @@ def case_file(
             to_state=workflow.start,
             actor_role=channel,
             message=service.name_fa,
+            first=True,
         )
         case_filed.send(sender=Case, case=case, actor=actor)
         context = EffectContext(actor=actor, action="file", from_state="", to_state=workflow.start)
         _run_effects(case, start.effects_on_enter, context)
-        case_auto_advance_on_commit(case_id=case.pk)
+        if start.auto:  # a start state without automatic transitions has nothing to re-check
+            case_auto_advance_on_commit(case_id=case.pk)
         notify_case_filed(case=case)
+    if start.auto and not transaction.get_connection().in_atomic_block:
+        case.refresh_from_db()  # committed, and the automatic transitions have run: answer with them
     return case
 
 

@@ -7,6 +7,7 @@ from datetime import date
 from django.db.models import Q, QuerySet
 
 from daftar.core.jalali import local_today
+from daftar.core.memo import Memo
 from daftar.core.text import normalize_for_search
 
 from .models import ServiceCategory, ServiceVersion, VersionStatus
@@ -46,14 +47,22 @@ def services_current(
     return result
 
 
+# Published versions change only through catalog_load and the admin: each process remembers the
+# version in force per service and day (daftar.core.memo; cleared on every save, see apps.py).
+version_memo: Memo[ServiceVersion | None] = Memo("service versions")
+
+
 def service_current(*, code: str, day: date | None = None) -> ServiceVersion | None:
     """The version of one service in force on ``day``, or None."""
     today = day or local_today()
-    return (
-        ServiceVersion.objects.filter(
-            service_type__code=code, status=VersionStatus.PUBLISHED, valid_from__lte=today
-        )
-        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=today))
-        .select_related("service_type", "service_type__category")
-        .first()
+    return version_memo.get(
+        (code, today),
+        lambda: (
+            ServiceVersion.objects.filter(
+                service_type__code=code, status=VersionStatus.PUBLISHED, valid_from__lte=today
+            )
+            .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=today))
+            .select_related("service_type", "service_type__category")
+            .first()
+        ),
     )

@@ -25,6 +25,7 @@ from daftar.workflow.registry import guards
 
 from .intake import schema_problems, with_field_order
 from .models import Channel, ServiceCategory, ServiceType, ServiceVersion, VersionStatus
+from .selectors import version_memo
 
 # Other apps' data files in the catalogue directory (e.g. "agencies.yaml" from inquiries), loaded
 # by catalog_load before the services that refer to them. Registered from the apps' ready().
@@ -79,6 +80,8 @@ def categories_load(*, path: Path) -> int:
         elif any(getattr(category, name) != value for name, value in values.items()):
             ServiceCategory.objects.filter(pk=category.pk).update(**values)
             changed += 1
+    if changed:
+        transaction.on_commit(version_memo.clear)  # remembered versions carry their category
     return changed
 
 

@@ -231,13 +231,14 @@ def working_days_between(
     """
     if b < a:
         return -working_days_between(b, a, working_weekdays=working_weekdays, holidays=holidays)
-    count = 0
-    day = a + timedelta(days=1)
-    while day <= b:
-        if is_working_day(day, working_weekdays=working_weekdays, holidays=holidays):
-            count += 1
-        day += timedelta(days=1)
-    return count
+    # Counted, not walked: an inbox computes this for every row, over spans of months.
+    weekdays = set(working_weekdays) & set(range(7))
+    span = (b - a).days
+    weeks, rest = divmod(span, 7)
+    count = weeks * len(weekdays)
+    first = a.weekday() + 1  # weekday of a + 1 day; the rest days follow it
+    count += sum(1 for offset in range(rest) if (first + offset) % 7 in weekdays)
+    return count - sum(1 for day in set(holidays) if a < day <= b and day.weekday() in weekdays)
 
 
 def holidays_by_day(entries: Iterable[HolidayEntry]) -> Mapping[date, list[HolidayEntry]]:

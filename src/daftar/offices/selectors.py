@@ -20,6 +20,8 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from daftar.core.memo import Memo
+
 from . import calendar, geo
 from .calendar import DaySchedule, HolidayEntry, OverrideEntry, WeeklyEntry
 from .models import (
@@ -90,10 +92,24 @@ def holiday_name_on(*, city: City, day: date) -> str:
 # --- loading --------------------------------------------------------------------------------------
 
 
+# Holidays and districts change rarely (the admin, loaders): each process remembers the whole years
+# and the districts it read (daftar.core.memo; cleared on every save, see apps.py).
+calendar_memo: Memo[Any] = Memo("holidays and districts")
+
+
 def _holiday_entries(*, city: City, start: date, end: date) -> list[HolidayEntry]:
-    """National holidays and the city's own, in [start, end]: one query."""
+    """National holidays and the city's own, in [start, end]: one query, or none when remembered."""
+    entries: list[HolidayEntry] = calendar_memo.get(
+        ("holidays", city.pk, start.year, end.year), lambda: _holiday_years(city, start.year, end.year)
+    )
+    return [entry for entry in entries if start <= entry.day <= end]
+
+
+def _holiday_years(city: City, first: int, last: int) -> list[HolidayEntry]:
     rows = (
-        Holiday.objects.filter(Q(city__isnull=True) | Q(city=city), date__range=(start, end))
+        Holiday.objects.filter(
+            Q(city__isnull=True) | Q(city=city), date__range=(date(first, 1, 1), date(last, 12, 31))
+        )
         .order_by("date", "name")
         .values_list("date", "name", "kind")
     )
@@ -394,7 +410,11 @@ class _LazyRows(Sequence[OfficeRow]):
 
 def zone_for_point(*, city: City, latitude: float, longitude: float) -> Zone | None:
     """The city district whose boundary covers the point, or None (outside every district)."""
-    for zone in Zone.objects.filter(city=city, boundary__isnull=False).order_by("number"):
+    zones: list[Zone] = calendar_memo.get(
+        ("zones", city.pk),
+        lambda: list(Zone.objects.filter(city=city, boundary__isnull=False).order_by("number")),
+    )
+    for zone in zones:
         geometry = geo.zone_geometry(zone.pk, zone.boundary)
         if geo.covers_point(geometry, latitude=float(latitude), longitude=float(longitude)):
             return zone

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from daftar.accounts.models import User
 from daftar.cases.models import Case, CaseEvent, EventKind
-from daftar.cases.selectors import case_roles_of
+from daftar.cases.selectors import case_roles_of, workflow_of_version
 from daftar.cases.tracking import display, is_well_formed, normalize_tracking_code
 from daftar.catalog.intake import enum_choices, enum_title, field_order
 from daftar.catalog.models import Channel, ServiceVersion
@@ -378,7 +378,7 @@ def _rows(cases: list[Case], *, city: City) -> list[RequestRow]:
         case_id__in=list(events), public=True, kind__in=STATE_CHANGES
     ).order_by("case_id", "seq"):
         events[event.case_id].append(event)
-    workflows = {pk: Workflow(version.workflow) for pk, version in versions.items()}
+    workflows = {pk: workflow_of_version(version) for pk, version in versions.items()}
     rows = []
     for case in cases:
         try:

@@ -175,6 +175,27 @@ def test_zero_working_days_is_start_or_the_next_working_day(start: date, holiday
     assert calendar.working_days_between(start, result, **kwargs) == expected
 
 
+@settings(max_examples=300, deadline=None)
+@given(
+    a=starts,
+    b=starts,
+    weekdays=st.sets(st.integers(0, 6), max_size=7),
+    holidays=st.lists(st.dates(min_value=date(2023, 12, 1), max_value=date(2029, 1, 31)), max_size=60),
+)
+def test_working_days_between_counts_every_working_day_in_the_span_once(
+    a: date, b: date, weekdays: set[int], holidays: list[date]
+) -> None:
+    """The counted (closed-form) answer equals walking the days one by one, holidays repeated or not."""
+    low, high = min(a, b), max(a, b)
+    walked = sum(
+        1
+        for offset in range(1, (high - low).days + 1)
+        if calendar.is_working_day(low + timedelta(days=offset), working_weekdays=weekdays, holidays=holidays)
+    )
+    expected = walked if b >= a else -walked
+    assert calendar.working_days_between(a, b, working_weekdays=weekdays, holidays=holidays) == expected
+
+
 spans_strategy = st.lists(
     st.tuples(st.integers(0, 23 * 60), st.integers(1, 60 * 6)).map(
         lambda pair: (pair[0], min(pair[0] + pair[1], 24 * 60 - 1))
