@@ -19,7 +19,7 @@ from .services import bill_for_case_create
 
 
 def _issue_case_bill(sender: type[Case], *, case: Case, actor: User | None, **_kwargs: Any) -> None:
-    bill_for_case_create(case=case, actor=actor)
+    bill_for_case_create(case=case, actor=actor, case_is_new=True)  # case_filed: inside the filing
 
 
 def _advance_paid_case(sender: type[Bill], *, bill: Bill, **_kwargs: Any) -> None:

@@ -138,20 +138,28 @@ def bill_create(
     source_key: str | None = None,
     carry: Sequence[Bill] = (),
     actor: User | None = None,
+    source_is_new: bool = False,
 ) -> Bill:
     """Issue a bill with its items, audit event and ledger posting, in one transaction.
 
     Idempotent by ``source_key``: issuing the same thing twice returns the first bill. Bills in
     ``carry`` that still owe something are closed as carried and their outstanding becomes arrears
-    lines of the new bill.
+    lines of the new bill. ``source_is_new``: the source was created by the caller's transaction
+    (a case being filed), so no bill can carry its key yet and the look-up is skipped (the unique
+    index still guards).
     """
     if kind not in BillKind.values:
         raise InvalidValue("bill.kind", _("Unknown bill kind."))
     for spec in items:
         _check_item(spec)
-    if source_key and (existing := Bill.objects.filter(source_key=source_key).first()) is not None:
+    if (
+        source_key
+        and not source_is_new
+        and (existing := Bill.objects.filter(source_key=source_key).first()) is not None
+    ):
         return existing
-    with transaction.atomic():
+    # No savepoint: inside a caller's transaction (filing) any failure here fails the whole.
+    with transaction.atomic(savepoint=False):
         specs = list(items) + _carry_lines(carry)
         total = sum(spec.amount for spec in specs)
         if total < 0:
@@ -417,11 +425,12 @@ def bill_adjustments_apply(*, bill: Bill, specs: Sequence[ItemSpec], payment_id:
 CASE_BILL_DUE_DAYS = 30
 
 
-def bill_for_case_create(*, case: Case, actor: User | None) -> Bill | None:
+def bill_for_case_create(*, case: Case, actor: User | None, case_is_new: bool = False) -> Bill | None:
     """Quote the case's fees by the rules in force on the day it is filed and issue its bill.
 
     Runs inside the filing's transaction, so a case never exists without the bill its fees call
-    for; a case whose fees come to nothing gets no bill.
+    for; a case whose fees come to nothing gets no bill. ``case_is_new``: filed by the current
+    transaction (no bill can exist for it yet).
     """
     from .selectors import fees_quote, fiscal_policy_of
 
@@ -456,4 +465,5 @@ def bill_for_case_create(*, case: Case, actor: User | None) -> Bill | None:
         source_key=f"case:{case.pk}",
         allow_partial=bool(policy and policy.allows_part_payment(version.service_type.code)),
         actor=actor,
+        source_is_new=case_is_new,
     )

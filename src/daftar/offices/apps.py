@@ -10,10 +10,10 @@ class OfficesConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_save
 
-        from .models import Holiday, Zone
+        from .models import City, Holiday, Zone
         from .selectors import calendar_memo
 
-        for model in (Holiday, Zone):
+        for model in (City, Holiday, Zone):
             post_save.connect(
                 calendar_memo.clear, sender=model, dispatch_uid=f"calendar_memo_{model.__name__}"
             )

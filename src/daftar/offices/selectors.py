@@ -72,11 +72,20 @@ def _aware(day: date, clock: time, tz: ZoneInfo) -> datetime:
 # --- cities and districts -------------------------------------------------------------------------
 
 
+# Cities, holidays and districts change rarely (the admin, loaders): each process remembers what it
+# read (daftar.core.memo; cleared on every save of those models, see apps.py).
+calendar_memo: Memo[Any] = Memo("cities, holidays and districts")
+
+
 def city_default() -> City | None:
     """The city served by default: settings.DAFTAR_DEFAULT_CITY if active, else the first active city."""
     code = getattr(settings, "DAFTAR_DEFAULT_CITY", "")
-    active = City.objects.filter(is_active=True)
-    return (active.filter(code=code).first() if code else None) or active.order_by("pk").first()
+
+    def load() -> City | None:
+        active = City.objects.filter(is_active=True)
+        return (active.filter(code=code).first() if code else None) or active.order_by("pk").first()
+
+    return calendar_memo.get(("default city", code), load)
 
 
 def zones_of(*, city: City) -> QuerySet[Zone]:
@@ -90,11 +99,6 @@ def holiday_name_on(*, city: City, day: date) -> str:
 
 
 # --- loading --------------------------------------------------------------------------------------
-
-
-# Holidays and districts change rarely (the admin, loaders): each process remembers the whole years
-# and the districts it read (daftar.core.memo; cleared on every save, see apps.py).
-calendar_memo: Memo[Any] = Memo("holidays and districts")
 
 
 def _holiday_entries(*, city: City, start: date, end: date) -> list[HolidayEntry]:

@@ -40,6 +40,7 @@ from .models import (
     WeeklyHours,
     Zone,
 )
+from .selectors import calendar_memo
 from .signals import day_closed, day_hours_changed, office_status_changed
 
 if TYPE_CHECKING:
@@ -130,6 +131,7 @@ def holidays_sync(*, jalali_years: list[int]) -> int:
         ]
         if stale:
             Holiday.objects.filter(pk__in=stale).delete()
+        transaction.on_commit(calendar_memo.clear)  # bulk writes send no save signals
     return len(new)
 
 
