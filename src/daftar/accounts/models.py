@@ -52,10 +52,22 @@ class Person(models.Model):
 
     @property
     def display_name(self) -> str:
-        if self.kind == PersonKind.LEGAL:
-            return self.legal_name or self.national_code
-        full = f"{self.first_name} {self.last_name}".strip()
-        return full or self.national_code
+        return person_display_name(
+            kind=self.kind,
+            national_code=self.national_code,
+            first_name=self.first_name,
+            last_name=self.last_name,
+            legal_name=self.legal_name,
+        )
+
+
+def person_display_name(
+    *, kind: str, national_code: str, first_name: str, last_name: str, legal_name: str
+) -> str:
+    """How a person is named on pages: an entity by its registered name, a person by full name."""
+    if kind == PersonKind.LEGAL:
+        return legal_name or national_code
+    return f"{first_name} {last_name}".strip() or national_code
 
 
 class User(AbstractUser):

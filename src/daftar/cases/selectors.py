@@ -5,9 +5,10 @@ Every list is paginated with a bound and costs a fixed number of queries however
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
+from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.paginator import Page
@@ -19,12 +20,12 @@ from daftar.catalog.models import ServiceVersion
 from daftar.core.jalali import local_today
 from daftar.core.paging import COUNT_CAP, CappedPaginator
 from daftar.core.text import digits_only, normalize_for_search, to_latin_digits
-from daftar.offices import calendar
-from daftar.offices.models import Holiday, StaffAssignment
+from daftar.offices.models import StaffAssignment
 from daftar.offices.selectors import offices_staff_of
 from daftar.workflow.definition import APPLICANT, Workflow
 
 from .models import Case, CaseEvent
+from .rows import ROW_VALUES, CaseRow, case_row, working_days_left
 from .tracking import is_well_formed, normalize_tracking_code
 
 MAX_PAGE_SIZE = 100
@@ -40,12 +41,25 @@ def workflow_of(case: Case) -> Workflow:
 
 def workflow_of_version(version: ServiceVersion) -> Workflow:
     """The (cached) workflow a service version defines: parsed once per version and process."""
-    key = (version.pk, version.content_hash)
+    return _workflow(version.pk, version.content_hash, lambda: version.workflow)
+
+
+def workflow_of_version_id(version_id: int, content_hash: str) -> Workflow:
+    """The same by the version's id and content hash (list rows carry no definitions)."""
+    return _workflow(
+        version_id,
+        content_hash,
+        lambda: ServiceVersion.objects.values_list("workflow", flat=True).get(pk=version_id),
+    )
+
+
+def _workflow(version_id: int, content_hash: str, definition: Callable[[], dict[str, Any]]) -> Workflow:
+    key = (version_id, content_hash)
     workflow = _cache.get(key)
-    if workflow is None:  # only now read the definition: list queries leave it out (ROW_DEFERRED)
+    if workflow is None:  # only now read the definition: lists leave it out
         if len(_cache) > 1024:
             _cache.clear()
-        workflow = _cache[key] = Workflow(version.workflow)
+        workflow = _cache[key] = Workflow(definition())
     return workflow
 
 
@@ -114,41 +128,28 @@ def _scope_q(assignments: Sequence[StaffAssignment], *, waiting: bool) -> Q | No
 
 @dataclass(frozen=True)
 class InboxRow:
-    case: Case
+    case: CaseRow
     working_days_left: int | None  # negative when overdue; None when the clock is paused
     state_name: dict[str, str]
 
 
-def _days_left(
-    case: Case, *, today: date, holidays: set[date], weekdays: dict[int, frozenset[int]]
-) -> int | None:
-    due = case.state_due_date or case.due_date
-    if due is None or case.paused_on is not None:
-        return None
-    return calendar.working_days_between(
-        today, due, working_weekdays=weekdays[case.city_id], holidays=holidays
+def _rows(page: Page[Any], *, today: date) -> list[InboxRow]:
+    """The page's rows: its slice of the query read as values (the count ran on the bare query)."""
+    sliced = page.object_list
+    values: Iterable[Mapping[str, Any]] = (
+        sliced.values(*ROW_VALUES) if isinstance(sliced, QuerySet) else sliced
     )
-
-
-def _rows(cases: Sequence[Case], *, today: date) -> list[InboxRow]:
+    cases = [case_row(v) for v in values]
     if not cases:
         return []
-    dues = [d for c in cases for d in (c.state_due_date, c.due_date) if d is not None]
-    low, high = min([today, *dues]), max([today, *dues])
-    city_ids = {c.city_id for c in cases}
-    holidays = set(
-        Holiday.objects.filter(
-            Q(city_id__in=city_ids) | Q(city__isnull=True), date__gte=low - timedelta(days=1), date__lte=high
-        ).values_list("date", flat=True)
-    )
-    weekdays = {c.city_id: frozenset(c.city.working_weekdays) for c in cases}
+    left = working_days_left(cases, today=today)
     return [
         InboxRow(
             case=c,
-            working_days_left=_days_left(c, today=today, holidays=holidays, weekdays=weekdays),
-            state_name=workflow_of(c).state(c.state).name,
+            working_days_left=days,
+            state_name=workflow_of_version_id(c.service_version_id, c.content_hash).state(c.state).name,
         )
-        for c in cases
+        for c, days in zip(cases, left, strict=True)
     ]
 
 
@@ -158,30 +159,7 @@ def _listing(queryset: QuerySet[Case]) -> QuerySet[Case]:
     )
 
 
-# What a list row shows, and nothing more: building 50 rows of six full models (and decoding the
-# service versions' JSON definitions for each) was most of an inbox page's time
-# (docs/performance.md). The workflow is read once per version and process (``workflow_of``).
-ROW_FIELDS = (
-    "id", "tracking_code", "service_version", "service_type", "city", "office", "applicant", "state",
-    "version", "due_date", "state_due_date", "paused_on", "overdue", "escalated", "closed_at",
-    "created_at", "outcome",
-    "service_version__id", "service_version__content_hash", "service_version__name_fa",
-    "service_version__name_en",
-    "service_type__id", "service_type__code",
-    "applicant__id", "applicant__kind", "applicant__national_code", "applicant__first_name",
-    "applicant__last_name", "applicant__legal_name",
-    "office__id", "office__code", "office__name",
-    "city__id", "city__working_weekdays",
-)  # fmt: skip
-
-
-def _rows_listing(queryset: QuerySet[Case]) -> QuerySet[Case]:
-    return queryset.select_related("service_version", "service_type", "applicant", "office", "city").only(
-        *ROW_FIELDS
-    )
-
-
-def _page(queryset: QuerySet[Case], *, page: int, page_size: int, cap: int = COUNT_CAP) -> Page[Case]:
+def _page(queryset: QuerySet[Case, Any], *, page: int, page_size: int, cap: int = COUNT_CAP) -> Page[Any]:
     size = max(1, min(page_size, MAX_PAGE_SIZE))
     return CappedPaginator(queryset, size, cap=cap).get_page(page)
 
@@ -189,7 +167,7 @@ def _page(queryset: QuerySet[Case], *, page: int, page_size: int, cap: int = COU
 @dataclass(frozen=True)
 class RowsPage:
     rows: list[InboxRow]
-    page: Page[Case]
+    page: Page[Any]
 
     @property
     def count_capped(self) -> bool:
@@ -203,20 +181,20 @@ def inbox_for(*, user: User, page: int = 1, page_size: int = 50, today: date | N
     scope = _scope_q(assignments, waiting=True)
     if scope is None:
         return RowsPage(rows=[], page=_page(Case.objects.none(), page=1, page_size=page_size))
-    queryset = _rows_listing(Case.objects.filter(scope, closed_at__isnull=True)).order_by(
+    queryset = Case.objects.filter(scope, closed_at__isnull=True).order_by(
         "-overdue", "-escalated", "state_due_date", "created_at"
     )
     result = _page(queryset, page=page, page_size=page_size)
-    return RowsPage(rows=_rows(list(result.object_list), today=today or local_today()), page=result)
+    return RowsPage(rows=_rows(result, today=today or local_today()), page=result)
 
 
 def cases_of_applicant(*, user: User, page: int = 1, page_size: int = 20) -> RowsPage:
     """The citizen's own cases (as applicant), newest first."""
     if user.person_id is None:
         return RowsPage(rows=[], page=_page(Case.objects.none(), page=1, page_size=page_size))
-    queryset = _rows_listing(Case.objects.filter(applicant_id=user.person_id)).order_by("-created_at")
+    queryset = Case.objects.filter(applicant_id=user.person_id).order_by("-created_at")
     result = _page(queryset, page=page, page_size=page_size)
-    return RowsPage(rows=_rows(list(result.object_list), today=local_today()), page=result)
+    return RowsPage(rows=_rows(result, today=local_today()), page=result)
 
 
 def cases_search(*, user: User, query: str, page: int = 1, page_size: int = 50) -> RowsPage:
@@ -243,9 +221,9 @@ def cases_search(*, user: User, query: str, page: int = 1, page_size: int = 50) 
             match |= Q(applicant_id__in=people)
     if has_digit:
         match |= Q(renewal_code=latin.replace(" ", "").replace("/", "-"))
-    queryset = _rows_listing(Case.objects.filter(scope).filter(match)).order_by("-created_at")
+    queryset = Case.objects.filter(scope).filter(match).order_by("-created_at")
     result = _page(queryset, page=page, page_size=page_size, cap=SEARCH_COUNT_CAP)
-    return RowsPage(rows=_rows(list(result.object_list), today=local_today()), page=result)
+    return RowsPage(rows=_rows(result, today=local_today()), page=result)
 
 
 def case_for_user(*, tracking_code: str, user: User | AnonymousUser) -> tuple[Case, set[str]] | None:

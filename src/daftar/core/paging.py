@@ -13,6 +13,7 @@ from functools import cached_property
 from typing import Any
 
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.utils.inspect import method_has_no_args
 
 COUNT_CAP = 1_000
@@ -28,7 +29,10 @@ class CappedPaginator(Paginator):
     @cached_property
     def _bounded_count(self) -> int:
         # ``qs[:n].count()`` is SELECT COUNT(*) FROM (… LIMIT n): the database stops at n rows.
-        bounded = self.object_list[: self.cap + 1]
+        rows = self.object_list
+        if isinstance(rows, QuerySet):  # count ids alone, unordered: no joins for shown fields, no sort
+            rows = rows.order_by().values("pk")
+        bounded = rows[: self.cap + 1]
         count = getattr(bounded, "count", None)
         if callable(count) and not inspect.isbuiltin(count) and method_has_no_args(count):
             return int(count())

@@ -104,15 +104,15 @@ def holiday_name_on(*, city: City, day: date) -> str:
 def _holiday_entries(*, city: City, start: date, end: date) -> list[HolidayEntry]:
     """National holidays and the city's own, in [start, end]: one query, or none when remembered."""
     entries: list[HolidayEntry] = calendar_memo.get(
-        ("holidays", city.pk, start.year, end.year), lambda: _holiday_years(city, start.year, end.year)
+        ("holidays", city.pk, start.year, end.year), lambda: _holiday_years_of(city.pk, start.year, end.year)
     )
     return [entry for entry in entries if start <= entry.day <= end]
 
 
-def _holiday_years(city: City, first: int, last: int) -> list[HolidayEntry]:
+def _holiday_years_of(city_id: int, first: int, last: int) -> list[HolidayEntry]:
     rows = (
         Holiday.objects.filter(
-            Q(city__isnull=True) | Q(city=city), date__range=(date(first, 1, 1), date(last, 12, 31))
+            Q(city__isnull=True) | Q(city_id=city_id), date__range=(date(first, 1, 1), date(last, 12, 31))
         )
         .order_by("date", "name")
         .values_list("date", "name", "kind")
@@ -267,6 +267,22 @@ def office_open_status(*, office: Office, at: datetime) -> OpenStatus:
 
 
 # --- working days ---------------------------------------------------------------------------------
+
+
+def city_calendar(*, city_id: int, start: date, end: date) -> tuple[frozenset[int], set[date]]:
+    """The city's working weekdays and its holiday dates in [start, end], from the per-process
+    cache (no query once remembered): what lists need to count working days for many rows."""
+    weekdays: frozenset[int] = calendar_memo.get(
+        ("weekdays", city_id),
+        lambda: frozenset(
+            int(day)
+            for day in City.objects.filter(pk=city_id).values_list("working_weekdays", flat=True)[0] or []
+        ),
+    )
+    holidays: list[HolidayEntry] = calendar_memo.get(
+        ("holidays", city_id, start.year, end.year), lambda: _holiday_years_of(city_id, start.year, end.year)
+    )
+    return weekdays, {entry.day for entry in holidays if start <= entry.day <= end}
 
 
 def _holiday_dates(*, city: City, start: date, end: date) -> set[date]:

@@ -25,10 +25,10 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='case',
-            index=models.Index(condition=models.Q(('closed_at__isnull', True)), fields=['city', '-overdue', '-escalated', 'state_due_date', 'created_at'], name='case_inbox_city_open'),
+            index=models.Index(condition=models.Q(('closed_at__isnull', True)), fields=['city', '-overdue', '-escalated', 'state_due_date', 'created_at'], include=['waiting_on', 'department'], name='case_inbox_city_open'),
         ),
         migrations.AddIndex(
             model_name='case',
-            index=models.Index(condition=models.Q(('closed_at__isnull', True)), fields=['office', '-overdue', '-escalated', 'state_due_date', 'created_at'], name='case_inbox_office_open'),
+            index=models.Index(condition=models.Q(('closed_at__isnull', True)), fields=['office', '-overdue', '-escalated', 'state_due_date', 'created_at'], include=['waiting_on', 'department'], name='case_inbox_office_open'),
         ),
     ]

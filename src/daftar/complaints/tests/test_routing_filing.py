@@ -32,7 +32,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _inbox(user: User) -> list[Case]:
-    return [row.case for row in inbox_for(user=user).rows]
+    return list(Case.objects.filter(pk__in=[row.case.pk for row in inbox_for(user=user).rows]).order_by("pk"))
 
 
 def test_a_filed_report_takes_the_rule_department_and_person(

@@ -294,7 +294,7 @@ def test_a_request_filed_through_open311_is_handled_like_any_case_and_closes_wit
     from daftar.cases.selectors import inbox_for
 
     case = file_report()
-    assert case in [row.case for row in inbox_for(user=reviewer_user).rows]
+    assert case.pk in [row.case.pk for row in inbox_for(user=reviewer_user).rows]
     case = case_act(case=case, action="accept", actor=reviewer_user, expected_version=case.version)
     [open_item] = parse(client.get(f"{BASE}/requests/{case.tracking_code}.json"))
     assert open_item["status"] == "open"

@@ -110,7 +110,7 @@ def test_a_request_becomes_an_online_case_filed_by_the_client_with_the_reporter_
     assert "نرگس" not in str(case.data)
     assert app.person.display_name == "اپلیکیشن شهر من (Open311)"
     # An ordinary case: it waits in the reviewer's inbox like any other.
-    assert [row.case for row in inbox_for(user=reviewer_user).rows] == [case]
+    assert [row.case.pk for row in inbox_for(user=reviewer_user).rows] == [case.pk]
 
 
 def test_only_municipal_staff_with_a_role_on_the_case_see_the_reporter(
