@@ -206,7 +206,8 @@ class Bill(models.Model):
     due_date = models.DateField(_("due date"))
     allow_partial = models.BooleanField(_("part payment allowed"), default=False)
     # What the bill is for, unique so that billing the same thing twice returns the first bill.
-    source_key = models.CharField(max_length=120, null=True, blank=True, editable=False)  # unique: Meta
+    # Unique (Meta); NULL for bills with no source, which a unique constraint lets repeat.
+    source_key = models.CharField(max_length=120, null=True, blank=True, editable=False)  # noqa: DJ001
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(default=timezone.now)
