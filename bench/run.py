@@ -351,39 +351,57 @@ def markdown(report: dict[str, Any]) -> str:
 
 def batch_run(properties: int) -> dict[str, Any]:
     """Annual billing of ``properties`` records against a raw COPY of the same rows (bench/billing.py)."""
-    try:
-        from .billing import billing_bench
-    except ImportError as error:  # pragma: no cover - the module ships with the suite
-        return {"error": str(error)}
+    from .billing import billing_bench
+
     log(f"batch: annual billing of {properties:,} properties")
     try:
-        result = dict(billing_bench(database="daftar_bench_billing", properties=properties))
+        # Its own database per size: billing bills every property the city has.
+        database = (
+            "daftar_bench_billing"
+            if properties >= 1_000_000
+            else f"daftar_bench_billing_{properties // 1000}k"
+        )
+        result = billing_bench(database=database, properties=properties)
     except Exception as error:
         return {"error": f"{type(error).__name__}: {error}"}
-    rate = result.get("bills_per_second") or 0
-    peak = result.get("peak_rss_mb") or 0
-    ratio = result.get("ratio_to_raw_copy")
+    billing, raw = result.get("billing", {}), result.get("raw_copy", {})
+    rate, peak, ratio = (
+        billing.get("bills_per_second", 0),
+        billing.get("peak_rss_mb", 0),
+        result.get("ratio_to_raw"),
+    )
     result["targets"] = [
-        {"target": "annual billing ≥ 10,000 bills/s", "value": round(rate), "met": rate >= 10_000},
-        {"target": "annual billing memory < 300 MB", "value": round(peak), "met": 0 < peak < 300},
+        {"target": f"annual billing ≥ 10,000 bills/s ({properties:,})", "value": rate, "met": rate >= 10_000},
+        {"target": "annual billing memory < 300 MB", "value": peak, "met": 0 < peak < 300},
+        {
+            "target": "annual billing ≥ ⅓ of raw COPY (goal)",
+            "value": ratio,
+            "met": ratio is not None and ratio >= 1 / 3,
+        },
     ]
-    if ratio is not None:
-        result["targets"].append(
-            {"target": "annual billing ≥ ⅓ of raw COPY (goal)", "value": ratio, "met": ratio >= 1 / 3}
-        )
+    log(f"  {rate} bills/s, peak {peak} MB, raw COPY {raw.get('bills_per_second')} bills/s, ratio {ratio}")
     return result
 
 
 def batch_markdown(batch: dict[str, Any]) -> list[str]:
     if batch.get("error"):
         return ["", f"Batch (annual billing): failed — {batch['error']}"]
-    shown = {k: v for k, v in batch.items() if k != "targets" and not isinstance(v, dict | list)}
-    lines = ["", "Batch: annual billing (`bench/billing.py`).", "", "| measure | value |", "|---|---:|"]
-    lines += [
-        f"| {key} | {value:,} |" if isinstance(value, int) else f"| {key} | {value} |"
-        for key, value in shown.items()
+    billing, raw = batch.get("billing", {}), batch.get("raw_copy", {})
+    return [
+        "",
+        f"Batch: annual billing of {batch.get('properties', 0):,} properties (`bench/billing.py`, "
+        f"fiscal year {batch.get('fiscal_year')}, chunk {batch.get('chunk')}).",
+        "",
+        "| | bills | seconds | bills/s | peak memory | rows/s |",
+        "|---|---:|---:|---:|---:|---:|",
+        f"| `bill_annual` | {billing.get('billed', 0):,} | {billing.get('seconds')} | "
+        f"{billing.get('bills_per_second', 0):,} | {billing.get('peak_rss_mb')} MB | — |",
+        f"| raw COPY of the same rows | {raw.get('rows_by_table', {}).get('billing_bill', 0):,} | "
+        f"{raw.get('seconds')} | {raw.get('bills_per_second', 0):,} | — | "
+        f"{raw.get('rows_per_second', 0):,} |",
+        "",
+        f"Billing runs at {batch.get('ratio_to_raw')} × the raw COPY of its own rows.",
     ]
-    return lines
 
 
 def main() -> None:
