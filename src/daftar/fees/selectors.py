@@ -144,19 +144,6 @@ def record_payer(*, city: City, kind: str, key: str) -> tuple[str, str] | None:
     return (found[0], found[1]) if found else None
 
 
-def first_owners(*, property_ids: list[int]) -> dict[int, tuple[str, str]]:
-    """The payer (largest share, then first listed) of each property, in one query."""
-    payers: dict[int, tuple[str, str]] = {}
-    rows = (
-        PropertyOwner.objects.filter(property_id__in=property_ids)
-        .order_by("property_id", "-share_percent", "pk")
-        .values_list("property_id", "national_code", "name")
-    )
-    for property_id, code, name in rows:
-        payers.setdefault(property_id, (code, name))
-    return payers
-
-
 # --- debts ---------------------------------------------------------------------------------------
 
 
