@@ -208,10 +208,12 @@ def cases_search(*, user: User, query: str, page: int = 1, page_size: int = 50) 
     latin = to_latin_digits(text)
     digits = digits_only(latin)
     has_digit = any(ch.isdigit() for ch in latin)
-    # Each kind of term only where it can match (a name has no digits): an OR of a name pattern with
-    # a national code read every case of the city; these are each served by an index.
-    match = Q(pk__in=[]) if has_digit else Q(applicant_name__contains=normalize_for_search(text))
-    if is_well_formed(code):
+    # Each kind of term only where it can match (a code or a number is no name): an OR of a name
+    # pattern with a national code read every case of the city; these are each served by an index.
+    is_code = is_well_formed(code)
+    wants_name = not is_code and any(ch.isalpha() for ch in latin)  # a company name may hold digits
+    match = Q(applicant_name__contains=normalize_for_search(text)) if wants_name else Q(pk__in=[])
+    if is_code:
         match |= Q(tracking_code=code)
     if digits and len(digits) in (10, 11) and digits == latin.strip():
         # The people first (a unique look-up), then their cases by the applicant index: as a

@@ -172,3 +172,27 @@ def test_filing_through_the_api_answers_what_a_fresh_read_shows_within_a_query_b
     fresh = client.get(f"/api/v1/cases/{response.json()['tracking_code']}", **headers).json()
     assert response.json() == fresh
     assert len(queries) <= 22, [q["sql"][:100] for q in queries]
+
+
+def test_search_finds_an_entity_whose_name_holds_digits_and_a_case_by_its_tracking_code(
+    client: Client, service_version: Any, office: Office, operator_user: User, reviewer_user: User
+) -> None:
+    from daftar.accounts.models import PersonKind
+
+    entity = Person.objects.create(
+        kind=PersonKind.LEGAL, national_code="10101234567", legal_name="شرکت پارس ۲۰۰۰"
+    )
+    filed = case_file(
+        service=service_version,
+        applicant=entity,
+        office=office,
+        channel="office",
+        data=DATA,
+        actor=operator_user,
+    )
+    _file_many(2, service=service_version, office=office, actor=operator_user)
+    headers = bearer(reviewer_user)
+    by_name = client.get("/api/v1/cases", {"q": "پارس ۲۰۰۰"}, **headers).json()
+    assert [row["tracking_code"] for row in by_name["results"]] == [filed.tracking_code]
+    by_code = client.get("/api/v1/cases", {"q": filed.tracking_code.lower()}, **headers).json()
+    assert [row["tracking_code"] for row in by_code["results"]] == [filed.tracking_code]
