@@ -103,8 +103,12 @@ def holiday_name_on(*, city: City, day: date) -> str:
 
 def _holiday_entries(*, city: City, start: date, end: date) -> list[HolidayEntry]:
     """National holidays and the city's own, in [start, end]: one query, or none when remembered."""
+    return _holiday_entries_of(city_id=city.pk, start=start, end=end)
+
+
+def _holiday_entries_of(*, city_id: int, start: date, end: date) -> list[HolidayEntry]:
     entries: list[HolidayEntry] = calendar_memo.get(
-        ("holidays", city.pk, start.year, end.year), lambda: _holiday_years_of(city.pk, start.year, end.year)
+        ("holidays", city_id, start.year, end.year), lambda: _holiday_years_of(city_id, start.year, end.year)
     )
     return [entry for entry in entries if start <= entry.day <= end]
 
@@ -279,10 +283,7 @@ def city_calendar(*, city_id: int, start: date, end: date) -> tuple[frozenset[in
             for day in City.objects.filter(pk=city_id).values_list("working_weekdays", flat=True)[0] or []
         ),
     )
-    holidays: list[HolidayEntry] = calendar_memo.get(
-        ("holidays", city_id, start.year, end.year), lambda: _holiday_years_of(city_id, start.year, end.year)
-    )
-    return weekdays, {entry.day for entry in holidays if start <= entry.day <= end}
+    return weekdays, {entry.day for entry in _holiday_entries_of(city_id=city_id, start=start, end=end)}
 
 
 def _holiday_dates(*, city: City, start: date, end: date) -> set[date]:
